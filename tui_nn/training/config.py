@@ -1,0 +1,228 @@
+"""A training run's configuration, and the parsers that validate each field.
+
+The CLI flags and the dashboard's form both validate through ``FIELD_PARSERS``, so a
+value is accepted or refused, with the same one-line reason, wherever it is typed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+from ..nn.activations import ACTIVATIONS
+from ..nn.initializers import INITS
+from ..nn.losses import LOSSES
+from ..nn.optimizers import OPTIMIZERS
+
+AUGMENTS = ("none", "shift")
+LR_SCHEDULES = ("constant", "cosine")
+DTYPES = ("float32", "float64")
+MAX_EPOCHS = 100_000
+MAX_LAYER = 16_384
+
+
+class ConfigError(ValueError):
+    """An invalid hyperparameter; the message is one line, fit to show a user."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str = "mnist-sample"
+    hidden: tuple[int, ...] = (256, 128)
+    activation: str = "relu"
+    output: str = "softmax_ce"
+    use_bias: bool = True
+    init: str = "he"
+    init_std: float = 0.01          # for init "normal"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    lr_schedule: str = "constant"   # cosine: anneal to 0 over the run
+    momentum: float = 0.9           # momentum and nesterov
+    beta1: float = 0.9              # adam
+    beta2: float = 0.999            # adam
+    batch_size: int | None = 64     # None: full batch; 1: per-sample SGD
+    shuffle: bool = True            # reshuffle the training set every epoch
+    epochs: int = 20
+    l2: float = 0.0                 # loss += l2/2 * sum(W^2) (divided by n if l2_over_n)
+    l2_over_n: bool = False         # Nielsen's lambda/n form
+    dropout: float = 0.0
+    augment: str = "none"           # shift: random shifts of up to 2 pixels
+    val_fraction: float = 0.1
+    seed: int = 0
+    dtype: str = "float32"
+    preset: str = "custom"          # which preset this came from, for display only
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems[0])
+
+    def problems(self) -> list[str]:
+        """Every invalid value, each as a one-line reason."""
+        out = []
+        for f in fields(self):
+            parser = FIELD_CHECKS.get(f.name)
+            if parser is not None:
+                try:
+                    parser(getattr(self, f.name))
+                except ConfigError as exc:
+                    out.append(str(exc))
+        return out
+
+    def with_changes(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def architecture_sizes(self, n_inputs: int, n_classes: int) -> tuple[int, ...]:
+        return (n_inputs, *self.hidden, n_classes)
+
+    def l2_for(self, n_train: int) -> float:
+        return self.l2 / n_train if self.l2_over_n else self.l2
+
+    def describe_batch(self) -> str:
+        if self.batch_size is None:
+            return "full batch"
+        if self.batch_size == 1:
+            return "per-sample"
+        return f"mini-batch {self.batch_size}"
+
+
+# ---------------------------------------------------------------- parsers
+# Each parser takes what a user typed (a string) or an already typed value and
+# returns the typed value, or raises ConfigError with the reason.
+
+def _number(text, kind, name):
+    if isinstance(text, bool):
+        raise ConfigError(f"{name} must be a number")
+    try:
+        value = kind(str(text).strip()) if isinstance(text, str) else kind(text)
+    except (TypeError, ValueError):
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, not {str(text).strip()!r}") from None
+    if kind is float and not math.isfinite(value):
+        raise ConfigError(f"{name} must be finite")
+    if kind is int and isinstance(text, float) and text != int(text):
+        raise ConfigError(f"{name} must be a whole number")
+    return value
+
+
+def _choice(options, name):
+    def parse(text):
+        value = str(text).strip().lower().replace("-", "_") if name != "dataset" else str(text)
+        if value not in options:
+            raise ConfigError(f"{name} must be one of {', '.join(options)}; got {str(text)!r}")
+        return value
+    return parse
+
+
+def _ranged(kind, name, low=None, high=None, low_open=False, high_open=False):
+    def parse(text):
+        value = _number(text, kind, name)
+        if low is not None and (value <= low if low_open else value < low):
+            raise ConfigError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value:g}")
+        if high is not None and (value >= high if high_open else value > high):
+            raise ConfigError(f"{name} must be {'<' if high_open else '<='} {high:g}, got {value:g}")
+        return value
+    return parse
+
+
+def parse_hidden(text) -> tuple[int, ...]:
+    """'128,64' -> (128, 64); '' or 'none' -> () (a network with no hidden layer)."""
+    if isinstance(text, (tuple, list)):
+        items = [str(t) for t in text]
+    else:
+        raw = str(text).strip().lower()
+        items = [] if raw in ("", "none", "-") else [t.strip() for t in raw.replace(" ", ",").split(",") if t.strip()]
+    sizes = []
+    for item in items:
+        if not item.isdigit():
+            raise ConfigError(f"hidden layers must be sizes separated by commas, like 128,64; {item!r} is not a size")
+        size = int(item)
+        if not 1 <= size <= MAX_LAYER:
+            raise ConfigError(f"each hidden layer needs 1 to {MAX_LAYER} units, got {size}")
+        sizes.append(size)
+    if len(sizes) > 8:
+        raise ConfigError("at most 8 hidden layers")
+    return tuple(sizes)
+
+
+def parse_batch_size(text) -> int | None:
+    """'full' -> None (the whole training set per step); '1' is per-sample SGD."""
+    if text is None or str(text).strip().lower() in ("full", "all", "full batch"):
+        return None
+    value = _number(text, int, "batch size")
+    if value < 1:
+        raise ConfigError(f"batch size must be >= 1 or 'full', got {value}")
+    return value
+
+
+def parse_l2(text) -> tuple[float, bool]:
+    """'0.001' -> (0.001, False); '5.0/n' -> (5.0, True): lambda divided by the training-set size."""
+    raw = str(text).strip().lower().replace(" ", "")
+    over_n = raw.endswith("/n")
+    value = _ranged(float, "L2", 0.0)(raw[:-2] if over_n else raw)
+    return value, over_n
+
+
+def parse_bool(text) -> bool:
+    if isinstance(text, bool):
+        return text
+    raw = str(text).strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected yes or no, got {text!r}")
+
+
+FIELD_PARSERS = {
+    "hidden": parse_hidden,
+    "activation": _choice(tuple(ACTIVATIONS), "activation"),
+    "output": _choice(tuple(LOSSES), "output"),
+    "use_bias": parse_bool,
+    "init": _choice(INITS, "init"),
+    "init_std": _ranged(float, "init std", 0.0, low_open=True),
+    "optimizer": _choice(OPTIMIZERS, "optimizer"),
+    "lr": _ranged(float, "learning rate", 0.0, 100.0, low_open=True),
+    "lr_schedule": _choice(LR_SCHEDULES, "lr schedule"),
+    "momentum": _ranged(float, "momentum", 0.0, 1.0, high_open=True),
+    "beta1": _ranged(float, "beta1", 0.0, 1.0, high_open=True),
+    "beta2": _ranged(float, "beta2", 0.0, 1.0, high_open=True),
+    "batch_size": parse_batch_size,
+    "shuffle": parse_bool,
+    "epochs": _ranged(int, "epochs", 1, MAX_EPOCHS),
+    "l2": _ranged(float, "L2", 0.0),
+    "l2_over_n": parse_bool,
+    "dropout": _ranged(float, "dropout", 0.0, 0.95),
+    "augment": _choice(AUGMENTS, "augment"),
+    "val_fraction": _ranged(float, "validation fraction", 0.0, 0.5),
+    "seed": _ranged(int, "seed", 0, 2**32 - 1),
+    "dtype": _choice(DTYPES, "dtype"),
+}
+# Checks run on an already built config (values are typed; dataset is checked on load).
+FIELD_CHECKS = FIELD_PARSERS
+
+
+def check_batch_size(config: TrainConfig, n_train: int) -> None:
+    """A batch can't be larger than the training set it is drawn from."""
+    if config.batch_size is not None and config.batch_size > n_train:
+        raise ConfigError(
+            f"batch size {config.batch_size} is larger than the training set "
+            f"({n_train:,} samples after the validation split); use at most {n_train} or 'full'")
