@@ -1,0 +1,147 @@
+"""Readers for the IDX format of MNIST, Fashion-MNIST and KMNIST (gzip-compressed or raw).
+
+An IDX file is a big-endian header followed by the raw bytes:
+
+* images (``idx3``): magic 0x00000803, count, rows, cols, then ``count*rows*cols`` uint8 pixels;
+* labels (``idx1``): magic 0x00000801, count, then ``count`` uint8 labels.
+
+Gzip is recognised by its magic bytes (1f 8b), not by the file name. The pixel and label arrays
+are zero-copy ``np.frombuffer`` views over the decompressed bytes, hence read-only; index them
+(``x[idx]``) or ``.copy()`` them to get a writable array.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ._io import empty_images, empty_labels, fail, read_maybe_gzip, readonly
+from .dataset import DIGIT_NAMES, IMAGE_PIXELS, IMAGE_SIDE, Dataset, DatasetError
+
+IMAGES_MAGIC = 0x00000803
+LABELS_MAGIC = 0x00000801
+N_LABELS = 10
+
+_IMAGES_HEADER = struct.Struct(">IIII")  # magic, count, rows, cols
+_LABELS_HEADER = struct.Struct(">II")  # magic, count
+
+
+def _check_magic(path: str | os.PathLike[str], data: bytes, expected: int, kind: str) -> None:
+    if len(data) < 4:
+        raise fail(path, f"too short to be an IDX file ({len(data)} bytes)")
+    (magic,) = struct.unpack_from(">I", data)
+    if magic != expected:
+        raise fail(path, f"wrong magic number 0x{magic:08x} (expected 0x{expected:08x} for IDX {kind})")
+
+
+def _check_length(path: str | os.PathLike[str], data: bytes, header: int, expected: int, what: str) -> None:
+    body = len(data) - header
+    if body < expected:
+        raise fail(path, f"truncated: header announces {what} ({expected} bytes) but only {body} bytes follow")
+    if body > expected:
+        raise fail(path, f"{body - expected} unexpected bytes after the {what} announced by the header")
+
+
+def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX image file (gzip or raw) into a read-only uint8 array of shape (n, 784)."""
+    data = read_maybe_gzip(path)
+    _check_magic(path, data, IMAGES_MAGIC, "images")
+    if len(data) < _IMAGES_HEADER.size:
+        raise fail(path, f"truncated IDX images header ({len(data)} of {_IMAGES_HEADER.size} bytes)")
+    _, count, rows, cols = _IMAGES_HEADER.unpack_from(data)
+    if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
+        raise fail(path, f"images are {rows}x{cols}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")
+    _check_length(path, data, _IMAGES_HEADER.size, count * IMAGE_PIXELS, f"{count} images of {rows}x{cols}")
+    pixels = np.frombuffer(data, dtype=np.uint8, offset=_IMAGES_HEADER.size)
+    return readonly(pixels.reshape(count, IMAGE_PIXELS))
+
+
+def read_idx_labels(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX label file (gzip or raw) into a read-only uint8 array of shape (n,), values 0..9."""
+    data = read_maybe_gzip(path)
+    _check_magic(path, data, LABELS_MAGIC, "labels")
+    if len(data) < _LABELS_HEADER.size:
+        raise fail(path, f"truncated IDX labels header ({len(data)} of {_LABELS_HEADER.size} bytes)")
+    _, count = _LABELS_HEADER.unpack_from(data)
+    _check_length(path, data, _LABELS_HEADER.size, count, f"{count} labels")
+    labels = np.frombuffer(data, dtype=np.uint8, offset=_LABELS_HEADER.size)
+    if labels.size and labels.max() >= N_LABELS:
+        i = int(np.argmax(labels >= N_LABELS))
+        raise fail(path, f"label {labels[i]} at index {i} is outside 0..{N_LABELS - 1}")
+    return readonly(labels)
+
+
+def _find_one(directory: Path, prefix: str) -> Path | None:
+    """The file in ``directory`` whose name starts with ``prefix`` (e.g. ``train-images``).
+
+    When both a raw and a ``.gz`` copy exist (``gunzip -k``), the raw one is used (no decompression).
+    """
+    found = sorted(p for p in directory.iterdir() if p.name.startswith(prefix) and p.is_file())
+    if len(found) > 1:
+        raw = [p for p in found if not p.name.endswith(".gz")]
+        if len(raw) == 1:
+            return raw[0]
+        names = ", ".join(p.name for p in found)
+        raise DatasetError(f"{directory}: several files match {prefix}*: {names}; keep only one")
+    return found[0] if found else None
+
+
+def _load_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None:
+    images_path = _find_one(directory, f"{split}-images")
+    labels_path = _find_one(directory, f"{split}-labels")
+    if images_path is None and labels_path is None:
+        return None
+    if images_path is None:
+        raise DatasetError(f"{labels_path}: found labels but no matching {split}-images* file in {directory}")
+    if labels_path is None:
+        raise DatasetError(f"{images_path}: found images but no matching {split}-labels* file in {directory}")
+    images = read_idx_images(images_path)
+    labels = read_idx_labels(labels_path)
+    if len(images) != len(labels):
+        raise DatasetError(
+            f"{images_path}: holds {len(images)} images but {labels_path.name} holds {len(labels)} labels"
+        )
+    return images, labels
+
+
+def load_idx_dir(
+    directory: str | os.PathLike[str],
+    name: str | None = None,
+    class_names: tuple[str, ...] = DIGIT_NAMES,
+) -> Dataset:
+    """Load a directory of IDX files as a Dataset.
+
+    Looks for ``train-images*``, ``train-labels*``, ``t10k-images*`` and ``t10k-labels*`` (gzip or
+    raw, any suffix: ``train-images-idx3-ubyte.gz``, ``train-images.idx3-ubyte``...). Only the t10k
+    pair gives a test-only Dataset (empty ``x_train`` of shape (0, 784)); only the train pair gives
+    a train-only one. ``name`` defaults to the directory name. Arrays are read-only.
+    """
+    path = Path(directory)
+    if not path.exists():
+        raise DatasetError(f"{os.fspath(directory)}: does not exist")
+    if not path.is_dir():
+        raise DatasetError(f"{os.fspath(directory)}: is not a directory")
+    try:
+        train = _load_split(path, "train")
+        test = _load_split(path, "t10k")
+    except PermissionError as exc:
+        raise DatasetError(f"{os.fspath(directory)}: cannot be read ({exc.strerror})") from None
+    if train is None and test is None:
+        raise DatasetError(
+            f"{os.fspath(directory)}: no IDX files found "
+            "(expected train-images*/train-labels* and/or t10k-images*/t10k-labels*)"
+        )
+    x_train, y_train = train if train is not None else (empty_images(), empty_labels())
+    x_test, y_test = test if test is not None else (empty_images(), empty_labels())
+    return Dataset(
+        name=name or path.resolve().name,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        class_names=tuple(class_names),
+        source=str(path),
+    )
