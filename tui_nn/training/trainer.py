@@ -47,20 +47,23 @@ class RunResult:
     end: RunEnded
     best_params: np.ndarray | None = None   # weights of the best validation epoch
     best_val_acc: float = float("nan")
-    optimizer_state: dict = field(default_factory=dict)
+    # What continuing this run needs to draw exactly what one longer run would have:
+    # optimizer buffers and step count, random generator states, the data order.
+    resume_state: dict = field(default_factory=dict)
 
 
 class Trainer:
     """Train a ``Network`` as ``config`` says, on ``dataset``'s training split.
 
     The test split is only ever evaluated once, at the end; validation is carved out of
-    the training split. Pass ``network`` (and ``history``) to continue a saved run.
+    the training split. Pass ``network``, ``history`` and ``resume_state`` (from a
+    RunResult) to continue a run: the result equals that of one longer run.
     """
 
     def __init__(self, config: TrainConfig, dataset: Dataset,
                  on_event: Callable[[Event], None] | None = None, *,
                  network: Network | None = None, history: pd.DataFrame | None = None,
-                 optimizer_state: dict | None = None,
+                 resume_state: dict | None = None,
                  progress_interval: float = 0.1, blas_threads: int | None = 1):
         self.config = config
         self.dataset = dataset
@@ -84,7 +87,10 @@ class Trainer:
             network.check_fits(dataset.n_features, n_classes, f"dataset {dataset.name}")
         self.network = network
         self.history_rows: list[dict] = [] if history is None else history.to_dict("records")
-        self._optimizer_state = optimizer_state
+        self._resume_state = resume_state or {}
+        self._rngs = {s: self._rng(s) for s in ("shuffle", "dropout", "augment")}
+        for name, state in self._resume_state.get("rng", {}).items():
+            self._rngs[name].bit_generator.state = state
         self._stop = threading.Event()
         self._running = threading.Event()   # cleared while paused
         self._running.set()
@@ -121,16 +127,21 @@ class Trainer:
         (an unexpected error ends the run as "failed" with the message)."""
         started = time.perf_counter()
         try:
-            if self.blas_threads:
-                from threadpoolctl import threadpool_limits
-                with threadpool_limits(limits=self.blas_threads, user_api="blas"):
-                    return self._run()
-            return self._run()
+            # overflow on the way to a NaN is reported as "diverged", not as warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return self._run_with_threads()
         except Exception as exc:  # the worker must report, not crash its host
             end = Failed(epochs_completed=len(self.history_rows), elapsed=time.perf_counter() - started,
                          message=f"{exc.__class__.__name__}: {exc}", details=traceback.format_exc())
             self.on_event(end)
             return RunResult("failed", self.config, self.network, self.history, end)
+
+    def _run_with_threads(self) -> RunResult:
+        if self.blas_threads:
+            from threadpoolctl import threadpool_limits
+            with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+                return self._run()
+        return self._run()
 
     def _run(self) -> RunResult:
         cfg, net, data = self.config, self.network, self.dataset
@@ -145,12 +156,13 @@ class Trainer:
 
         optimizer = make_optimizer(cfg.optimizer, net.params, cfg.lr, cfg.momentum, cfg.beta1, cfg.beta2)
         start_epoch = len(self.history_rows)
-        if self._optimizer_state:
-            optimizer.load_state(self._optimizer_state["arrays"], self._optimizer_state["steps"])
-        rng_shuffle, rng_dropout, rng_augment = (self._rng(s) for s in ("shuffle", "dropout", "augment"))
-        # Replay the shuffles of earlier epochs so a continued run draws what a
-        # single long run would have drawn.
-        order = self.train_idx.copy()
+        resume = self._resume_state
+        if "optimizer" in resume:
+            optimizer.load_state(resume["optimizer"], resume["steps"])
+        rng_shuffle, rng_dropout, rng_augment = (self._rngs[s] for s in ("shuffle", "dropout", "augment"))
+        # the data order is shuffled in place, epoch after epoch
+        order = np.array(resume["order"]) if "order" in resume else self.train_idx.copy()
+        self._order, self._optimizer = order, optimizer
 
         # Preallocated batch buffers: gather uint8 rows, convert to float in place.
         raw = np.empty((batch, data.x_train.shape[1]), np.uint8)
@@ -167,10 +179,7 @@ class Trainer:
                        default=float("nan"))
         best_params = None
         elapsed = sum(r["seconds"] for r in self.history_rows)
-        total_epochs = start_epoch + cfg.epochs if start_epoch else cfg.epochs
-        for _ in range(start_epoch):
-            if cfg.shuffle:
-                rng_shuffle.shuffle(order)
+        total_epochs = start_epoch + cfg.epochs
 
         for epoch in range(start_epoch + 1, total_epochs + 1):
             lr = self._learning_rate(epoch, total_epochs)
@@ -247,6 +256,8 @@ class Trainer:
                    elapsed=elapsed, **extra)
         self.on_event(end)
         status = {Finished: "finished", Stopped: "stopped", Diverged: "diverged"}[kind]
+        resume = {"optimizer": {k: v.copy() for k, v in optimizer.state().items()},
+                  "steps": optimizer.steps, "order": self._order.copy(),
+                  "rng": {name: rng.bit_generator.state for name, rng in self._rngs.items()}}
         return RunResult(status, self.config, self.network, self.history, end, best_params, best_val,
-                         {"arrays": {k: v.copy() for k, v in optimizer.state().items()},
-                          "steps": optimizer.steps})
+                         resume)

@@ -1,0 +1,214 @@
+"""The network's maths: gradient checks, numerical stability, optimizers, save/load."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from tui_nn.nn import Architecture, ModelFileError, Network, make_optimizer
+from tui_nn.nn.gradcheck import batch_loss, relative_errors
+from tui_nn.nn.initializers import INITS, initial_weights
+
+ACTS = ("relu", "leaky_relu", "sigmoid", "tanh")
+OUTPUTS = ("softmax_ce", "sigmoid_mse", "sigmoid_ce")
+
+
+def small_batch(seed=0, n=6, features=9, classes=4):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, features)), rng.integers(0, classes, n)
+
+
+def float64_net(activation="relu", output="softmax_ce", use_bias=True, dropout=0.0, sizes=(9, 7, 5, 4),
+                init="uniform", seed=1):
+    arch = Architecture(sizes, activation, output, use_bias, dropout)
+    return Network(arch, dtype=np.float64, init=init, rng=np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("activation,output", list(itertools.product(ACTS, OUTPUTS)))
+def test_gradients_match_finite_differences(activation, output):
+    x, y = small_batch()
+    net = float64_net(activation, output)
+    errors = relative_errors(net, x, y)
+    assert set(errors) == {"layer0.W", "layer0.b", "layer1.W", "layer1.b", "layer2.W", "layer2.b"}
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("use_bias,dropout,l2", [(False, 0.0, 0.0), (True, 0.4, 0.0), (True, 0.0, 0.05),
+                                                 (False, 0.3, 0.02)])
+def test_gradients_with_no_bias_dropout_and_l2(use_bias, dropout, l2):
+    x, y = small_batch(3)
+    net = float64_net("tanh", "softmax_ce", use_bias, dropout)
+    errors = relative_errors(net, x, y, l2=l2)
+    assert all(k.endswith(".W") for k in errors) or use_bias
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_gradient_check_catches_a_wrong_backward_pass():
+    """The check itself must be able to fail: break the ReLU derivative and see it."""
+    x, y = small_batch()
+    net = float64_net("relu")
+    original = net.activation.backward
+    net.activation.backward = lambda a, grad, scratch: original(a, grad, scratch) or grad.__imul__(1.01)
+    assert max(relative_errors(net, x, y).values()) > 1e-3
+
+
+def test_softmax_cross_entropy_is_stable_for_huge_logits():
+    net = Network(Architecture((2, 3), output="softmax_ce"), dtype=np.float64)
+    net.layers[0].W[...] = [[1e4, -1e4, 0.0], [0.0, 0.0, 1e4]]
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        loss_sum, correct = net.train_batch(x, np.array([0, 2, 1]))
+        proba = net.predict_proba(x)
+    assert np.isfinite(loss_sum)
+    # third sample: logits (1e4, -1e4, 1e4), true class 1: loss = log(2 e^1e4) + 1e4
+    assert loss_sum == pytest.approx(2e4 + np.log(2), rel=1e-9)
+    assert correct == 2
+    assert np.all(np.isfinite(net.grads))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba[0, 0] == pytest.approx(1.0)
+
+
+def test_float32_is_the_default_and_stays_float32():
+    net = Network(Architecture((784, 16, 10)), rng=np.random.default_rng(0))
+    assert net.params.dtype == np.float32 and net.grads.dtype == np.float32
+    x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    net.train_batch(x, np.arange(5))
+    assert net.layers[0].dW.dtype == np.float32
+    assert net.predict_proba(np.zeros((3, 784), np.uint8)).dtype == np.float32
+
+
+def test_layer_parameters_are_views_of_the_flat_buffer():
+    net = Network(Architecture((4, 3, 2)), rng=np.random.default_rng(0))
+    net.params[:] = 0
+    assert np.all(net.layers[0].W == 0) and np.all(net.layers[1].b == 0)
+    assert net.n_params == 4 * 3 + 3 + 3 * 2 + 2
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam"])
+def test_optimizer_steps_match_the_textbook_formulas(name):
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=50)
+    grads = [rng.normal(size=50) for _ in range(4)]
+    lr, mu, b1, b2, eps = 0.1, 0.9, 0.9, 0.999, 1e-8
+    opt = make_optimizer(name, p, lr, momentum=mu)
+    ref = p.copy()
+    v = np.zeros(50)
+    m = np.zeros(50)
+    s = np.zeros(50)
+    for t, g in enumerate(grads, start=1):
+        opt.step(g)
+        if name == "sgd":
+            ref -= lr * g
+        elif name in ("momentum", "nesterov"):
+            v = mu * v + g
+            ref -= lr * (g + mu * v) if name == "nesterov" else lr * v
+        else:
+            m = b1 * m + (1 - b1) * g
+            s = b2 * s + (1 - b2) * g * g
+            ref -= lr * (m / (1 - b1 ** t)) / (np.sqrt(s / (1 - b2 ** t)) + eps)
+    np.testing.assert_allclose(p, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_momentum_state_flushes_subnormals():
+    p = np.zeros(8, np.float32)
+    opt = make_optimizer("momentum", p, 0.1, momentum=0.5)
+    opt.velocity[:] = 1e-39   # subnormal in float32
+    opt.steps = 63            # the next step is a flush step
+    opt.step(np.zeros(8, np.float32))
+    assert np.all(opt.velocity == 0)
+
+
+@pytest.mark.parametrize("kind", INITS)
+def test_initialisations_have_the_documented_spread(kind):
+    W, b = initial_weights(kind, np.random.default_rng(0), 400, 100, std=0.01)
+    expected_std = {"he": np.sqrt(2 / 400), "xavier": np.sqrt(6 / 500) / np.sqrt(3),
+                    "uniform": 1 / np.sqrt(12), "normal": 0.01, "fan_in": np.sqrt(1 / 400),
+                    "fan_out": np.sqrt(1 / 100), "standard": 1.0}[kind]
+    assert W.shape == (400, 100) and b.shape == (100,)
+    assert W.std() == pytest.approx(expected_std, rel=0.03)
+    assert abs(W.mean()) < expected_std * 0.02
+    biases_random = kind in ("uniform", "fan_in", "standard")
+    assert (b.std() > 0.2) == biases_random
+
+
+def test_save_and_load_round_trip(tmp_path):
+    net = Network(Architecture((784, 12, 10), "tanh", dropout=0.1), rng=np.random.default_rng(3))
+    x = np.random.default_rng(1).integers(0, 256, (20, 784), dtype=np.uint8)
+    path = tmp_path / "model.npz"
+    net.save(path, metadata={"note": "hi"}, extra_params={"best": net.params * 2})
+    loaded, meta = Network.load(path)
+    assert meta == {"note": "hi"}
+    assert loaded.arch == net.arch
+    np.testing.assert_array_equal(loaded.predict_proba(x), net.predict_proba(x))
+    best, _ = Network.load(path, which="best")
+    np.testing.assert_array_equal(best.params, net.params * 2)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]   # no temporary file left
+
+
+def test_loading_a_foreign_file_is_refused(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, W=np.zeros((3, 3)))
+    with pytest.raises(ModelFileError, match="not a scratchnet-tui model"):
+        Network.load(path)
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(ModelFileError, match="junk.npz: not a readable model file"):
+        Network.load(junk)
+    with pytest.raises(ModelFileError, match="no such model file"):
+        Network.load(tmp_path / "missing.npz")
+
+
+def test_loading_parameters_of_the_wrong_shape_is_refused(tmp_path):
+    net = Network(Architecture((784, 12, 10)), rng=np.random.default_rng(3))
+    path = tmp_path / "model.npz"
+    net.save(path)
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays["params"] = arrays["params"][:-5]
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match=r"holds 9545 float32 parameters but its architecture 784-12-10 needs 9550"):
+        Network.load(path)
+
+
+def test_model_refuses_data_of_another_shape():
+    net = Network(Architecture((784, 12, 10)), rng=np.random.default_rng(3))
+    with pytest.raises(ModelFileError, match="takes 784 inputs and 10 classes; the data has 100 inputs"):
+        net.check_fits(100, 10)
+    with pytest.raises(ValueError, match=r"expected inputs of shape \(n, 784\)"):
+        net.predict(np.zeros((2, 100), np.uint8))
+
+
+def test_failed_save_leaves_the_previous_model(tmp_path):
+    net = Network(Architecture((4, 3)), rng=np.random.default_rng(0))
+    path = tmp_path / "model.npz"
+    net.save(path)
+    before = path.read_bytes()
+
+    class Boom(Exception):
+        pass
+
+    def explode(*args, **kwargs):
+        raise Boom
+    original = np.savez
+    np.savez = explode
+    try:
+        with pytest.raises(Boom):
+            net.save(path)
+    finally:
+        np.savez = original
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_l2_penalty_gradient_is_added_to_weights_only():
+    x, y = small_batch()
+    net = float64_net()
+    batch_loss(net, x, y, l2=0.0)
+    plain = net.grads.copy()
+    batch_loss(net, x, y, l2=0.5)
+    diff = net.grads - plain
+    w0 = net.layers[0]
+    np.testing.assert_allclose(diff[: w0.W.size], 0.5 * w0.W.ravel())
+    np.testing.assert_allclose(diff[w0.W.size: w0.W.size + w0.b.size], 0.0)

@@ -1,0 +1,222 @@
+"""Benchmarks behind ``scratchnet-tui bench``; nothing here is a test, everything prints figures.
+
+    bench speed    median seconds per epoch of the engine on full Fashion-MNIST,
+                   784-128-64-10 ReLU, SGD+momentum and Adam, batch 128 and 64, interleaved
+                   epoch by epoch with PyTorch CPU running the same MLP (when torch is
+                   installed), and the time the matrix products alone take at those shapes.
+    bench presets  every preset trained on the embedded sample: train and test accuracy,
+                   seconds, beside the seed project's own claim.
+
+Timings on shared machines drift by 20-35% between runs, hence the interleaving: both
+contenders see the same machine state.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+FASHION_ENV = "SCRATCHNET_FASHION_MNIST"
+SPEED_CASES = (("momentum", 128), ("adam", 128), ("momentum", 64), ("adam", 64))
+LR = {"momentum": 0.05, "adam": 1e-3}
+
+
+def add_bench_arguments(parser) -> None:
+    parser.add_argument("what", nargs="?", choices=("speed", "presets"), default="speed")
+    parser.add_argument("--data", help=f"Fashion-MNIST IDX directory (default: ${FASHION_ENV} or "
+                        "../shared/datasets/fashion-mnist)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per contender per case (speed)")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--torch-threads", default="1,2",
+                        help="PyTorch thread counts to try; the best is reported (default 1,2)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for the engine (default 1)")
+    parser.add_argument("--preset", action="append", help="presets: only these (repeatable)")
+
+
+def find_fashion_mnist(explicit: str | None = None) -> Path | None:
+    candidates = [explicit, os.environ.get(FASHION_ENV), "../shared/datasets/fashion-mnist",
+                  Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fashion-mnist"]
+    for c in candidates:
+        if c and (Path(c) / "train-labels-idx1-ubyte.gz").exists():
+            return Path(c)
+    return None
+
+
+def run_bench(args) -> int:
+    if args.what == "presets":
+        return bench_presets(args.preset)
+    return bench_speed(args)
+
+
+# ------------------------------------------------------------------ speed
+def bench_speed(args) -> int:
+    from .datasets import load_idx_dir
+    from .training import Trainer, TrainConfig
+    from .training.events import EpochEnded
+
+    directory = find_fashion_mnist(args.data)
+    if directory is None:
+        print(f"bench speed: Fashion-MNIST not found (give --data DIR or set ${FASHION_ENV}); skipped",
+              file=sys.stderr)
+        return 0
+    t0 = time.perf_counter()
+    data = load_idx_dir(directory)
+    print(f"loaded {directory} ({len(data.x_train):,} train) in {time.perf_counter() - t0:.2f}s")
+    torch_runner = None if args.no_torch else TorchRunner.create(data, args.torch_threads)
+    if torch_runner is None and not args.no_torch:
+        print("PyTorch is not installed: engine only (pip install torch==2.13.0 to compare)")
+
+    rows = []
+    for optimizer, batch in SPEED_CASES:
+        config = TrainConfig(hidden=(128, 64), activation="relu", optimizer=optimizer, lr=LR[optimizer],
+                             batch_size=batch, epochs=1, val_fraction=0.0, augment="none", seed=0)
+        secs: list[float] = []
+        record = lambda e: secs.append(e.seconds) if isinstance(e, EpochEnded) else None  # noqa: E731
+        result = Trainer(config, data, record, blas_threads=args.threads).run()
+        torch_secs: dict[int, list[float]] = {}
+        torch_model = torch_runner.new_model(optimizer, batch) if torch_runner else None
+        for epoch in range(args.epochs):
+            if epoch:  # continue the same run one more epoch
+                result = Trainer(config, data, record, network=result.network, history=result.history,
+                                 resume_state=result.resume_state, blas_threads=args.threads).run()
+            if torch_model:
+                for threads, seconds in torch_model.epoch().items():
+                    torch_secs.setdefault(threads, []).append(seconds)
+        _, acc = result.network.evaluate(data.x_test, data.y_test)
+        floor = matmul_floor(batch, len(data.x_train), args.threads)
+        row = {"case": f"{'SGD+momentum' if optimizer == 'momentum' else 'Adam'}, batch {batch}",
+               "engine": statistics.median(secs), "engine_acc": acc, "floor": floor}
+        if torch_secs:
+            best = min(torch_secs, key=lambda t: statistics.median(torch_secs[t]))
+            row.update(torch=statistics.median(torch_secs[best]), torch_threads=best,
+                       torch_acc=torch_model.test_accuracy())
+        rows.append(row)
+        _print_speed_row(row)
+    print()
+    print("| case | engine s/epoch | PyTorch CPU s/epoch | engine / PyTorch | matmul floor s | engine / floor "
+          "| test acc engine / PyTorch |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = f"{r['torch']:.3f} ({r['torch_threads']} thr)" if "torch" in r else "n/a"
+        ratio = f"{r['engine'] / r['torch']:.2f}x" if "torch" in r else "n/a"
+        acc = f"{r['engine_acc']:.2%} / {r['torch_acc']:.2%}" if "torch" in r else f"{r['engine_acc']:.2%}"
+        print(f"| {r['case']} | {r['engine']:.3f} | {t} | {ratio} | {r['floor']:.3f} | "
+              f"{r['engine'] / r['floor']:.2f}x | {acc} |")
+    print(f"\n{args.epochs} epochs each, median; engine with {args.threads} BLAS thread(s), "
+          f"numpy {np.__version__}")
+    return 0
+
+
+def _print_speed_row(r):
+    extra = (f"  torch {r['torch']:.3f}s ({r['torch_threads']} thr) ratio {r['engine'] / r['torch']:.2f}x"
+             if "torch" in r else "")
+    print(f"{r['case']:<24} engine {r['engine']:.3f}s/epoch  floor {r['floor']:.3f}s{extra}", flush=True)
+
+
+def matmul_floor(batch: int, n: int, threads: int, sizes=(784, 128, 64, 10), repeats: int = 3) -> float:
+    """Seconds for the matrix products alone of one epoch: per batch, the forward
+    x @ W, the weight gradient x^T @ g and the input gradient g @ W^T of every layer
+    (none for the first layer's input), float32, preallocated outputs."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    acts = [rng.random((batch, s), dtype=np.float32) for s in sizes]
+    weights = [rng.random((a, b), dtype=np.float32) for a, b in zip(sizes, sizes[1:])]
+    outs = [np.empty((batch, b), np.float32) for b in sizes[1:]]
+    grads_w = [np.empty_like(w) for w in weights]
+    grads_x = [np.empty((batch, a), np.float32) for a in sizes[:-1]]
+    steps = n // batch
+    best = float("inf")
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                for i, w in enumerate(weights):
+                    np.matmul(acts[i], w, out=outs[i])
+                for i in range(len(weights) - 1, -1, -1):
+                    np.matmul(acts[i].T, acts[i + 1], out=grads_w[i])
+                    if i:
+                        np.matmul(acts[i + 1], weights[i].T, out=grads_x[i])
+            best = min(best, (time.perf_counter() - t0) * n / (steps * batch))
+    return best
+
+
+class TorchRunner:
+    """The same MLP in PyTorch: 784-128-64-10 ReLU, softmax + cross-entropy, float32,
+    a fresh permutation each epoch, the usual idiomatic training loop."""
+
+    def __init__(self, torch, data, thread_counts):
+        self.torch = torch
+        self.x = torch.from_numpy(np.asarray(data.x_train, dtype=np.float32) / 255)
+        self.y = torch.from_numpy(np.asarray(data.y_train, dtype=np.int64))
+        self.x_test = torch.from_numpy(np.asarray(data.x_test, dtype=np.float32) / 255)
+        self.y_test = torch.from_numpy(np.asarray(data.y_test, dtype=np.int64))
+        self.thread_counts = thread_counts
+
+    @classmethod
+    def create(cls, data, threads_text: str):
+        try:
+            import torch
+        except ImportError:
+            return None
+        return cls(torch, data, [int(t) for t in threads_text.split(",") if t.strip()])
+
+    def new_model(self, optimizer: str, batch: int) -> "TorchRunner":
+        torch = self.torch
+        torch.manual_seed(0)
+        nn = torch.nn
+        self.model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                                   nn.Linear(64, 10))
+        self.opt = (torch.optim.SGD(self.model.parameters(), lr=LR["momentum"], momentum=0.9)
+                    if optimizer == "momentum" else torch.optim.Adam(self.model.parameters(), lr=LR["adam"]))
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.batch = batch
+        return self
+
+    def epoch(self) -> dict[int, float]:
+        """One epoch per thread count (each continuing training); seconds per count."""
+        torch = self.torch
+        out = {}
+        for threads in self.thread_counts:
+            torch.set_num_threads(threads)
+            t0 = time.perf_counter()
+            perm = torch.randperm(len(self.x))
+            for start in range(0, len(self.x), self.batch):
+                idx = perm[start:start + self.batch]
+                self.opt.zero_grad(set_to_none=True)
+                loss = self.loss_fn(self.model(self.x[idx]), self.y[idx])
+                loss.backward()
+                self.opt.step()
+            out[threads] = time.perf_counter() - t0
+        return out
+
+    def test_accuracy(self) -> float:
+        with self.torch.no_grad():
+            return float((self.model(self.x_test).argmax(1) == self.y_test).float().mean())
+
+
+# ---------------------------------------------------------------- presets
+def bench_presets(names: list[str] | None) -> int:
+    from .datasets import load_embedded_sample
+    from .training import Trainer
+    from .training.presets import PRESETS
+
+    data = load_embedded_sample()
+    print("| preset | seed's claim | train acc | val acc (best) | test acc (1,000 held out) | seconds |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in names or list(PRESETS):
+        preset = PRESETS[name]
+        t0 = time.perf_counter()
+        result = Trainer(preset.config, data).run()
+        last = result.history.iloc[-1] if len(result.history) else None
+        train_acc = f"{last.train_acc:.2%}" if last is not None else "n/a"
+        test = f"{result.end.test_acc:.2%}" if result.end.test_acc is not None else "n/a"
+        status = "" if result.status == "finished" else f" ({result.status})"
+        print(f"| {name} | {preset.claim} | {train_acc} | {result.best_val_acc:.2%} | {test}{status} | "
+              f"{time.perf_counter() - t0:.1f} |", flush=True)
+    return 0

@@ -1,0 +1,337 @@
+"""The headless commands. ``scratchnet-tui`` alone opens the dashboard.
+
+    scratchnet-tui train [options]      train with a progress bar (or --json lines)
+    scratchnet-tui evaluate MODEL.npz --dataset NAME|PATH [--split train|test] [--json]
+    scratchnet-tui presets              list the presets
+    scratchnet-tui bench [...]          measure training speed (and PyTorch's, if installed)
+
+Every bad flag value ends in one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+
+from .training.config import FIELD_PARSERS, ConfigError, parse_l2
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad value is one line (no usage dump) and exit status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _flag_type(field: str):
+    parse = FIELD_PARSERS[field]
+
+    def convert(text):
+        try:
+            return parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = field
+    return convert
+
+
+def _l2_type(text):
+    try:
+        return parse_l2(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# flag -> TrainConfig field; every one defaults to None so a preset's value stands
+# unless the flag is given.
+TRAIN_FLAGS = {
+    "--hidden": ("hidden", "hidden layer sizes, comma separated, e.g. 128,64 ('none' for no hidden layer)"),
+    "--activation": ("activation", "relu | leaky_relu | sigmoid | tanh"),
+    "--output": ("output", "softmax_ce | sigmoid_mse | sigmoid_ce (output layer and cost)"),
+    "--optimizer": ("optimizer", "sgd | momentum | nesterov | adam"),
+    "--lr": ("lr", "learning rate"),
+    "--lr-schedule": ("lr_schedule", "constant | cosine"),
+    "--momentum": ("momentum", "momentum coefficient for momentum/nesterov (default 0.9)"),
+    "--batch-size": ("batch_size", "mini-batch size, 1 for per-sample SGD, or 'full'"),
+    "--epochs": ("epochs", "number of epochs"),
+    "--init": ("init", "he | xavier | uniform | normal | fan_in | fan_out | standard"),
+    "--init-std": ("init_std", "standard deviation for --init normal (default 0.01)"),
+    "--dropout": ("dropout", "dropout rate on hidden layers, 0 to 0.95"),
+    "--augment": ("augment", "none | shift (random shifts of up to 2 pixels)"),
+    "--val-fraction": ("val_fraction", "fraction of the training set held out for validation, 0 to 0.5"),
+    "--seed": ("seed", "random seed: same seed, same config, same data => same result"),
+    "--dtype": ("dtype", "float32 | float64"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .training.presets import PRESETS
+
+    parser = _Parser(prog="scratchnet-tui", description="Train and inspect a from-scratch NumPy MLP. "
+                     "Without a command, opens the dashboard.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train without the dashboard")
+    train.add_argument("--preset", choices=list(PRESETS), default="default",
+                       help="start from this preset (default: default); other flags override it")
+    train.add_argument("--dataset", help="mnist-sample (embedded, the default) or a path: an IDX "
+                       "directory, a Kaggle-style .csv/.csv.gz or an .npz")
+    for flag, (field, help_text) in TRAIN_FLAGS.items():
+        train.add_argument(flag, type=_flag_type(field), default=None, help=help_text)
+    train.add_argument("--l2", type=_l2_type, default=None,
+                       help="L2 weight decay lambda; '5.0/n' divides it by the training-set size")
+    train.add_argument("--no-shuffle", action="store_true", help="keep the data order every epoch")
+    train.add_argument("--no-bias", action="store_true", help="layers without bias")
+    train.add_argument("--out", help="directory to write model.npz, history.csv and config.json")
+    train.add_argument("--json", action="store_true",
+                       help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
+    train.add_argument("--threads", type=_positive_int, default=1,
+                       help="BLAS threads (default 1: as fast as 2 at these sizes, and leaves a core free)")
+
+    evaluate = sub.add_parser("evaluate", help="accuracy and loss of a saved model on a dataset")
+    evaluate.add_argument("model", help="a model.npz written by train --out")
+    evaluate.add_argument("--dataset", required=True, help="mnist-sample or a path (IDX dir, CSV, npz)")
+    evaluate.add_argument("--split", choices=("train", "test"), default="test")
+    evaluate.add_argument("--which", choices=("last", "best"), default="last",
+                          help="the last weights or those of the best validation epoch")
+    evaluate.add_argument("--json", action="store_true")
+
+    sub.add_parser("presets", help="list the presets and their settings")
+
+    bench = sub.add_parser("bench", help="measure seconds per epoch on full Fashion-MNIST, "
+                           "beside PyTorch CPU when it is installed")
+    from .bench import add_bench_arguments
+    add_bench_arguments(bench)
+    return parser
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from .tui.app import run_app
+            run_app()
+            return EXIT_OK
+        if args.command == "train":
+            return cmd_train(args)
+        if args.command == "evaluate":
+            return cmd_evaluate(args)
+        if args.command == "presets":
+            return cmd_presets()
+        if args.command == "bench":
+            from .bench import run_bench
+            return run_bench(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def config_from_args(args) -> "TrainConfig":  # noqa: F821
+    from .training.presets import get_preset
+
+    config = get_preset(args.preset).config
+    changes = {field: getattr(args, flag[2:].replace("-", "_"))
+               for flag, (field, _) in TRAIN_FLAGS.items()
+               if getattr(args, flag[2:].replace("-", "_")) is not None}
+    if args.dataset is not None:
+        changes["dataset"] = args.dataset
+    if args.l2 is not None:
+        changes["l2"], changes["l2_over_n"] = args.l2
+    if args.no_shuffle:
+        changes["shuffle"] = False
+    if args.no_bias:
+        changes["use_bias"] = False
+    if changes:
+        changes["preset"] = "custom"
+    return config.with_changes(**changes)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"scratchnet-tui: error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_train(args) -> int:
+    from .datasets import DatasetError, load_dataset
+    from .training import Trainer
+    from .training.run_files import save_run
+
+    try:
+        config = config_from_args(args)
+        dataset = load_dataset(config.dataset)
+        reporter = ProgressReporter(json_lines=args.json)
+        trainer = Trainer(config, dataset, reporter, blas_threads=args.threads)
+    except (ConfigError, DatasetError) as exc:
+        return _fail(str(exc))
+
+    # Ctrl+C asks the trainer to stop after the current batch (the weights so far are
+    # kept and saved); a second Ctrl+C aborts at once.
+    def on_sigint(signum, frame):
+        if trainer._stop.is_set():
+            raise KeyboardInterrupt
+        reporter.note("stopping after this batch (Ctrl+C again to abort)")
+        trainer.stop()
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    if args.out:
+        try:
+            path = save_run(result, args.out, dataset)
+            reporter.note(f"saved model.npz, history.csv, config.json in {path}")
+        except OSError as exc:
+            return _fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
+    return {"finished": EXIT_OK, "stopped": EXIT_INTERRUPTED, "diverged": EXIT_DIVERGED,
+            "failed": EXIT_FAILED}[result.status]
+
+
+class ProgressReporter:
+    """Turns trainer events into a progress bar and epoch lines on stderr, and, with
+    --json, one JSON object per epoch (and a final one) on stdout."""
+
+    def __init__(self, json_lines: bool = False, stream=None):
+        self.json_lines = json_lines
+        self.err = stream or sys.stderr
+        self.tty = self.err.isatty()
+        self.epochs = 0
+        self._bar_shown = False
+
+    def note(self, text: str) -> None:
+        self._clear_bar()
+        print(text, file=self.err, flush=True)
+
+    def _clear_bar(self):
+        if self._bar_shown:
+            self.err.write("\r\033[K")
+            self._bar_shown = False
+
+    def __call__(self, event) -> None:
+        from .training import events as ev
+
+        if isinstance(event, ev.RunStarted):
+            self.epochs = event.start_epoch + event.config["epochs"]
+            cfg = event.config
+            self.note(f"{event.architecture} {cfg['activation']}, {cfg['optimizer']} lr {cfg['lr']:g}, "
+                      f"{event.n_params:,} parameters; {event.n_train:,} train / {event.n_val:,} validation / "
+                      f"{event.n_test:,} test; {event.batches_per_epoch:,} batches per epoch")
+        elif isinstance(event, ev.BatchProgress) and self.tty:
+            width = 30
+            done = int(width * event.batch / event.n_batches)
+            self.err.write(f"\repoch {event.epoch}/{self.epochs} [{'#' * done}{'.' * (width - done)}] "
+                           f"{event.batch}/{event.n_batches}  loss {event.running_loss:.4f}  "
+                           f"{event.samples_per_s:,.0f} samples/s\033[K")
+            self.err.flush()
+            self._bar_shown = True
+        elif isinstance(event, ev.EpochEnded):
+            self.note(f"epoch {event.epoch}/{event.epochs}  train loss {event.train_loss:.4f} "
+                      f"acc {event.train_acc:.2%}  val loss {_fmt(event.val_loss, '.4f')} "
+                      f"acc {_fmt(event.val_acc, '.2%')}  {event.seconds:.2f}s  "
+                      f"{event.samples_per_s:,.0f} samples/s")
+            if self.json_lines:
+                row = {k: _json_number(v) for k, v in event.row().items()}
+                print(json.dumps(row), flush=True)
+        elif isinstance(event, ev.Paused | ev.Resumed):
+            pass
+        elif isinstance(event, ev.RunEnded):
+            self._end(event)
+
+    def _end(self, event) -> None:
+        from .training import events as ev
+
+        test = (f"test loss {event.test_loss:.4f} acc {event.test_acc:.2%}"
+                if event.test_acc is not None else "no test set")
+        if isinstance(event, ev.Finished):
+            self.note(f"finished {event.epochs_completed} epochs in {event.elapsed:.1f}s; {test}")
+        elif isinstance(event, ev.Stopped):
+            self.note(f"stopped after {event.epochs_completed} complete epochs; {test}")
+        elif isinstance(event, ev.Diverged):
+            self.note(f"diverged: the loss became {event.loss} at epoch {event.epoch}, batch {event.batch}; "
+                      f"kept the weights of epoch {event.epochs_completed}. Hint: {event.hint}. {test}")
+        elif isinstance(event, ev.Failed):
+            self.note(f"failed: {event.message}")
+        if self.json_lines:
+            print(json.dumps({"status": ev.STATUS_OF[type(event)],
+                              "epochs_completed": event.epochs_completed,
+                              "test_loss": _json_number(event.test_loss),
+                              "test_acc": _json_number(event.test_acc),
+                              "seconds": round(event.elapsed, 4)}), flush=True)
+
+
+def _fmt(value, spec):
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
+def _json_number(value):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
+
+
+def cmd_evaluate(args) -> int:
+    from .datasets import DatasetError, load_dataset
+    from .nn import ModelFileError, Network
+
+    try:
+        network, meta = Network.load(args.model, which="params" if args.which == "last" else "best")
+        dataset = load_dataset(args.dataset)
+        x, y = (dataset.x_test, dataset.y_test) if args.split == "test" else (dataset.x_train, dataset.y_train)
+        if len(x) == 0:
+            return _fail(f"dataset {dataset.name} has no {args.split} split")
+        network.check_fits(dataset.n_features, dataset.n_classes, f"dataset {dataset.name}")
+    except (ModelFileError, DatasetError) as exc:
+        return _fail(str(exc))
+    t0 = time.perf_counter()
+    loss, acc = network.evaluate(x, y)
+    if args.json:
+        print(json.dumps({"accuracy": acc, "loss": loss, "n": int(len(x))}))
+    else:
+        print(f"{dataset.name} {args.split}: accuracy {acc:.2%}  loss {loss:.4f}  n {len(x):,}  "
+              f"({time.perf_counter() - t0:.2f}s)")
+    return EXIT_OK
+
+
+def cmd_presets() -> int:
+    from .training.presets import PRESETS
+
+    for preset in PRESETS.values():
+        c = preset.config
+        print(f"{preset.name}")
+        print(f"    {preset.summary}")
+        print(f"    seed's claim: {preset.claim}")
+        print(f"    --hidden {','.join(map(str, c.hidden)) or 'none'} --activation {c.activation} "
+              f"--output {c.output} --init {c.init} --optimizer {c.optimizer} --lr {c.lr:g} "
+              f"--batch-size {c.batch_size or 'full'} --epochs {c.epochs}"
+              + (f" --l2 {c.l2:g}{'/n' if c.l2_over_n else ''}" if c.l2 else "")
+              + (f" --dropout {c.dropout:g}" if c.dropout else "")
+              + (f" --augment {c.augment}" if c.augment != "none" else "")
+              + (f" --lr-schedule {c.lr_schedule}" if c.lr_schedule != "constant" else "")
+              + ("" if c.use_bias else " --no-bias") + ("" if c.shuffle else " --no-shuffle"))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
