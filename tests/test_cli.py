@@ -1,0 +1,147 @@
+"""The headless CLI, run as a user runs it: the installed entry point in a subprocess."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tui_nn.datasets import load_embedded_sample
+
+CLI = [sys.executable, "-m", "tui_nn"]
+SMALL = ["--hidden", "32", "--epochs", "2", "--batch-size", "64", "--optimizer", "adam", "--lr", "0.003",
+         "--augment", "none", "--dropout", "0", "--lr-schedule", "constant"]
+
+
+def cli(*args, timeout=120, cwd=None):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def test_train_json_lines_and_output_files(tmp_path):
+    out = tmp_path / "run"
+    proc = cli("train", *SMALL, "--json", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["epoch"] for line in lines[:-1]] == [1, 2]
+    for line in lines[:-1]:
+        assert set(line) >= {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}
+        assert 0 <= line["val_acc"] <= 1 and line["train_loss"] > 0
+    final = lines[-1]
+    assert final["status"] == "finished" and 0.8 < final["test_acc"] <= 1
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "history.csv", "model.npz"]
+    history = pd.read_csv(out / "history.csv")
+    assert list(history.epoch) == [1, 2]
+    assert history.val_acc.iloc[-1] == pytest.approx(lines[1]["val_acc"])
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["hidden"] == [32] and config["status"] == "finished"
+    assert config["dataset"]["name"] == "mnist-sample"
+
+    # evaluate the saved model: the same test accuracy the run reported
+    proc = cli("evaluate", str(out / "model.npz"), "--dataset", "mnist-sample", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["n"] == 1000
+    assert result["accuracy"] == pytest.approx(final["test_acc"])
+    proc = cli("evaluate", str(out / "model.npz"), "--dataset", "sample", "--split", "train")
+    assert proc.returncode == 0 and "train: accuracy" in proc.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--lr", "0"], "argument --lr: learning rate must be > 0, got 0"),
+    (["--lr", "abc"], "learning rate must be a number, not 'abc'"),
+    (["--hidden", "12x,64"], "'12x' is not a size"),
+    (["--epochs", "0"], "epochs must be >= 1"),
+    (["--batch-size", "-3"], "batch size must be >= 1 or 'full'"),
+    (["--activation", "softplus"], "activation must be one of relu, leaky_relu, sigmoid, tanh"),
+    (["--preset", "nope"], "invalid choice: 'nope'"),
+    (["--batch-size", "5000"], "batch size 5000 is larger than the training set"),
+    (["--dataset", "/no/such/dir"], "does not exist"),
+    (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+    (["--l2", "-1"], "L2 must be >= 0"),
+])
+def test_bad_flags_give_one_line_and_exit_2(args, message):
+    proc = cli("train", *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_presets_lists_every_preset_with_its_claim():
+    proc = cli("presets")
+    assert proc.returncode == 0
+    for name, claim in [("mlicamele", "92.6% train / 91.4% test"), ("nielsen2", "--l2 5/n"),
+                        ("shabnam", "--no-bias --no-shuffle"), ("mbatchelor81-sgd", "--batch-size 1"),
+                        ("default", "--augment shift")]:
+        block = proc.stdout.split(f"\n{name}\n" if name != "default" else "default\n", 1)[1][:600]
+        assert claim in block, (name, block)
+
+
+def test_ctrl_c_stops_cleanly_and_saves_what_was_trained(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.Popen([*CLI, "train", "--hidden", "64", "--epochs", "500", "--batch-size", "16",
+                             "--optimizer", "sgd", "--lr", "0.01", "--json", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()          # one epoch done
+    assert json.loads(first)["epoch"] == 1
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "stopped after" in stderr
+    final = json.loads(stdout.splitlines()[-1])
+    assert final["status"] == "stopped" and final["epochs_completed"] >= 1
+    config = json.loads((out / "config.json").read_text())
+    assert config["status"] == "stopped"
+    history = pd.read_csv(out / "history.csv")
+    assert len(history) == final["epochs_completed"]
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def _write_idx(path, array, magic):
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape))
+        f.write(array.astype(np.uint8).tobytes())
+
+
+def test_evaluate_on_a_test_only_idx_directory_and_refusals(tmp_path):
+    out = tmp_path / "run"
+    assert cli("train", *SMALL, "--epochs", "1", "--out", str(out)).returncode == 0
+    sample = load_embedded_sample()
+    t10k = tmp_path / "t10k"
+    t10k.mkdir()
+    _write_idx(t10k / "t10k-images-idx3-ubyte.gz", sample.x_test.reshape(-1, 28, 28), 0x803)
+    _write_idx(t10k / "t10k-labels-idx1-ubyte.gz", sample.y_test, 0x801)
+    same = json.loads(cli("evaluate", str(out / "model.npz"), "--dataset", "mnist-sample", "--json").stdout)
+    proc = cli("evaluate", str(out / "model.npz"), "--dataset", str(t10k), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == pytest.approx(same)
+
+    proc = cli("evaluate", str(out / "model.npz"), "--dataset", str(t10k), "--split", "train")
+    assert proc.returncode == 2 and "has no train split" in proc.stderr
+
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, W=np.zeros(3))
+    proc = cli("evaluate", str(foreign), "--dataset", "mnist-sample")
+    assert proc.returncode == 2 and "not a scratchnet-tui model" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_diverging_run_exits_3_with_a_hint(tmp_path):
+    proc = cli("train", "--hidden", "32", "--optimizer", "momentum", "--lr", "10", "--activation",
+               "leaky_relu", "--batch-size", "32", "--epochs", "3", "--json", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 3, proc.stderr
+    assert "diverged" in proc.stderr and "lower the learning rate" in proc.stderr
+    assert "Traceback" not in proc.stderr and "RuntimeWarning" not in proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["status"] == "diverged"
