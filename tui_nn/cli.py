@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train without the dashboard")
-    train.add_argument("--preset", choices=list(PRESETS), default="default",
-                       help="start from this preset (default: default); other flags override it")
+    train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
+                       help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
     train.add_argument("--dataset", help="mnist-sample (embedded, the default) or a path: an IDX "
                        "directory, a Kaggle-style .csv/.csv.gz or an .npz")
     for flag, (field, help_text) in TRAIN_FLAGS.items():
