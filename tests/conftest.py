@@ -26,3 +26,14 @@ def fashion_mnist_dir() -> Path:
     if not (path.is_dir() and any(path.glob("train-images*"))):
         pytest.skip(f"Fashion-MNIST not found at {path} (set {FASHION_MNIST_ENV} to its IDX directory)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's settings, runs or dataset cache;
+    subprocesses inherit these variables."""
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("SCRATCHNET_RUNS_DIR", str(base / "runs"))
+    monkeypatch.setenv("SCRATCHNET_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("SCRATCHNET_DATA_DIR", str(base / "cache"))
+    return base

@@ -145,3 +145,28 @@ def test_diverging_run_exits_3_with_a_hint(tmp_path):
     assert "diverged" in proc.stderr and "lower the learning rate" in proc.stderr
     assert "Traceback" not in proc.stderr and "RuntimeWarning" not in proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["status"] == "diverged"
+
+
+def test_runs_are_recorded_listed_resumed_and_exported(tmp_path):
+    runs = tmp_path / "runs"
+    assert cli("train", *SMALL, "--runs-dir", str(runs)).returncode == 0
+    proc = cli("runs", "--runs-dir", str(runs), "--json")
+    [run] = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert run["status"] == "finished" and run["epochs"] == 2 and run["architecture"] == "784-32-10"
+
+    proc = cli("train", "--resume", run["run_id"][:20], "--epochs", "1", "--runs-dir", str(runs), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line).get("epoch") for line in proc.stdout.splitlines()][:-1] == [3]
+    [run] = [json.loads(line) for line in cli("runs", "--runs-dir", str(runs), "--json").stdout.splitlines()]
+    assert run["epochs"] == 3
+
+    proc = cli("train", "--resume", run["run_id"], "--lr", "0.1", "--runs-dir", str(runs))
+    assert proc.returncode == 2 and "only --epochs may be given, not --lr" in proc.stderr
+    proc = cli("train", "--resume", "nope", "--runs-dir", str(runs))
+    assert proc.returncode == 2 and "no run 'nope'" in proc.stderr
+
+    out = tmp_path / "all.csv"
+    proc = cli("runs", "--runs-dir", str(runs), "export", str(out))
+    assert proc.returncode == 0 and "wrote 3 rows from 1 runs" in proc.stdout
+    table = pd.read_csv(out)
+    assert list(table.epoch) == [1, 2, 3] and set(table.hidden) == {32}

@@ -3,6 +3,7 @@
     scratchnet-tui train [options]      train with a progress bar (or --json lines)
     scratchnet-tui evaluate MODEL.npz --dataset NAME|PATH [--split train|test] [--json]
     scratchnet-tui presets              list the presets
+    scratchnet-tui runs [export FILE]   list recorded runs, or export them to one CSV
     scratchnet-tui bench [...]          measure training speed (and PyTorch's, if installed)
 
 Every bad flag value ends in one line on stderr and exit status 2.
@@ -95,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
     train.add_argument("--threads", type=_positive_int, default=1,
                        help="BLAS threads (default 1: as fast as 2 at these sizes, and leaves a core free)")
+    train.add_argument("--resume", metavar="RUN",
+                       help="continue a recorded run (id, unique id prefix or folder) for --epochs more epochs")
+    train.add_argument("--runs-dir", help="where runs are recorded (default: $SCRATCHNET_RUNS_DIR, "
+                       "else the user data directory)")
+    train.add_argument("--no-record", action="store_true", help="do not record this run in the runs directory")
 
     evaluate = sub.add_parser("evaluate", help="accuracy and loss of a saved model on a dataset")
     evaluate.add_argument("model", help="a model.npz written by train --out")
@@ -105,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
 
     sub.add_parser("presets", help="list the presets and their settings")
+
+    runs = sub.add_parser("runs", help="list the recorded runs (or: runs export FILE.csv [RUN ...])")
+    runs.add_argument("--runs-dir", help="the runs directory (default: $SCRATCHNET_RUNS_DIR, else the user "
+                      "data directory)")
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs_sub = runs.add_subparsers(dest="runs_command", parser_class=_Parser)
+    export = runs_sub.add_parser("export", help="all (or the given) runs' histories and settings in one CSV")
+    export.add_argument("file", help="the CSV file to write")
+    export.add_argument("run", nargs="*", help="run ids or unique prefixes (default: all)")
 
     bench = sub.add_parser("bench", help="measure seconds per epoch on full Fashion-MNIST, "
                            "beside PyTorch CPU when it is installed")
@@ -137,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_evaluate(args)
         if args.command == "presets":
             return cmd_presets()
+        if args.command == "runs":
+            return cmd_runs(args)
         if args.command == "bench":
             from .bench import run_bench
             return run_bench(args)
@@ -175,16 +192,47 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def cmd_train(args) -> int:
     from .datasets import DatasetError, load_dataset
+    from .locations import runs_dir
+    from .nn import ModelFileError
+    from .runs import RunRecorder, RunStore, RunStoreError
+    from .runs.recorder import dataset_identity, load_for_resume
     from .training import Trainer
     from .training.run_files import save_run
 
+    store = RunStore(runs_dir(args.runs_dir))
+    reporter = ProgressReporter(json_lines=args.json)
     try:
-        config = config_from_args(args)
-        dataset = load_dataset(config.dataset)
-        reporter = ProgressReporter(json_lines=args.json)
-        trainer = Trainer(config, dataset, reporter, blas_threads=args.threads)
-    except (ConfigError, DatasetError) as exc:
+        if args.resume:
+            given = [flag for flag in (*TRAIN_FLAGS, "--dataset", "--l2")
+                     if flag != "--epochs" and getattr(args, flag[2:].replace("-", "_")) is not None]
+            if given:
+                return _fail(f"--resume continues a run with its own settings; only --epochs may be "
+                             f"given, not {', '.join(given)}")
+            run_path = store.resolve(args.resume)
+            saved = load_for_resume(store, run_path)
+            config = saved["config"].with_changes(epochs=args.epochs or saved["config"].epochs)
+            dataset = load_dataset(config.dataset)
+            trainer = Trainer(config, dataset, reporter, network=saved["network"], history=saved["history"],
+                              resume_state=saved["resume_state"], blas_threads=args.threads)
+        else:
+            config = config_from_args(args)
+            dataset = load_dataset(config.dataset)
+            trainer = Trainer(config, dataset, reporter, blas_threads=args.threads)
+            saved = {"best_params": None}
+            run_path = None
+            if not args.no_record:
+                run_path = store.create(config, dataset_identity(dataset))
+    except (ConfigError, DatasetError, RunStoreError, ModelFileError) as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot record the run in {store.root}: {exc.strerror or exc} (use --no-record or "
+                     f"--runs-dir)")
+
+    if run_path is not None:
+        recorder = RunRecorder(run_path, trainer, dataset, best_params=saved["best_params"],
+                               on_problem=lambda message: reporter.note(f"warning: {message}"))
+        trainer.on_event = lambda event: (reporter(event), recorder(event))
+        reporter.note(f"recording run {run_path.name} in {store.root}")
 
     # Ctrl+C asks the trainer to stop after the current batch (the weights so far are
     # kept and saved); a second Ctrl+C aborts at once.
@@ -207,6 +255,40 @@ def cmd_train(args) -> int:
             return _fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
     return {"finished": EXIT_OK, "stopped": EXIT_INTERRUPTED, "diverged": EXIT_DIVERGED,
             "failed": EXIT_FAILED}[result.status]
+
+
+def cmd_runs(args) -> int:
+    from .locations import runs_dir
+    from .runs import RunStore, RunStoreError
+
+    store = RunStore(runs_dir(args.runs_dir))
+    if args.runs_command == "export":
+        try:
+            paths = [store.resolve(r) for r in args.run] or [i.path for i in store.list() if i.status != "damaged"]
+            rows = store.export_csv(paths, args.file)
+        except RunStoreError as exc:
+            return _fail(str(exc))
+        except OSError as exc:
+            return _fail(f"could not write {args.file}: {exc.strerror or exc}", EXIT_FAILED)
+        print(f"wrote {rows:,} rows from {len(paths)} runs to {args.file}")
+        return EXIT_OK
+    infos = store.list()
+    if args.json:
+        for info in infos:
+            print(json.dumps(info.as_row()))
+        return EXIT_OK
+    if not infos:
+        print(f"no runs in {store.root}")
+        return EXIT_OK
+    print(f"{'run':<36} {'status':<11} {'dataset':<14} {'architecture':<16} {'opt':<8} {'lr':>7} "
+          f"{'batch':>5} {'epochs':>9} {'best val':>8} {'test':>7} {'secs':>7}")
+    for i in infos:
+        pct = lambda v: "" if v is None else f"{v:.2%}"  # noqa: E731
+        print(f"{i.run_id[:36]:<36} {i.status:<11} {i.dataset[:14]:<14} {i.architecture[:16]:<16} "
+              f"{i.optimizer:<8} {'' if i.lr is None else format(i.lr, 'g'):>7} {i.batch:>5} "
+              f"{f'{i.epochs}/{i.planned_epochs}':>9} {pct(i.best_val_acc):>8} {pct(i.test_acc):>7} "
+              f"{i.seconds:>7.1f}" + (f"  ({i.problem})" if i.problem else ""))
+    return EXIT_OK
 
 
 class ProgressReporter:

@@ -9,9 +9,12 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike, binary: bool = False):
+def atomic_writer(path: str | os.PathLike, binary: bool = False, fsync: bool = True):
     """Yield a file object; on success the data is flushed, fsynced and renamed onto
-    ``path``; on any error the temporary file is removed and ``path`` is untouched."""
+    ``path``; on any error the temporary file is removed and ``path`` is untouched.
+
+    Without fsync the rename is still atomic for any process crash (the kernel keeps
+    the data); fsync adds safety against power loss at a cost of milliseconds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -19,7 +22,8 @@ def atomic_writer(path: str | os.PathLike, binary: bool = False):
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -27,6 +31,6 @@ def atomic_writer(path: str | os.PathLike, binary: bool = False):
         raise
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    with atomic_writer(path) as f:
+def write_text_atomic(path: str | os.PathLike, text: str, fsync: bool = True) -> None:
+    with atomic_writer(path, fsync=fsync) as f:
         f.write(text)

@@ -88,6 +88,8 @@ class Trainer:
         self.network = network
         self.history_rows: list[dict] = [] if history is None else history.to_dict("records")
         self._resume_state = resume_state or {}
+        self.best_params: np.ndarray | None = None   # weights of the best validation epoch so far
+        self.best_val_acc = float("nan")
         self._rngs = {s: self._rng(s) for s in ("shuffle", "dropout", "augment")}
         for name, state in self._resume_state.get("rng", {}).items():
             self._rngs[name].bit_generator.state = state
@@ -234,6 +236,7 @@ class Trainer:
             if len(x_val) and (math.isnan(best_val) or val_acc > best_val):
                 best_val = val_acc
                 best_params = net.params.copy()
+            self.best_params, self.best_val_acc = best_params, best_val
             event = EpochEnded(epoch=epoch, epochs=total_epochs, train_loss=loss_sum / seen,
                                train_acc=correct / seen, val_loss=val_loss, val_acc=val_acc,
                                seconds=seconds, samples_per_s=seen / max(train_seconds, 1e-9), lr=lr,
@@ -248,16 +251,22 @@ class Trainer:
             return self.config.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / total))
         return self.config.lr
 
+    def resume_state(self) -> dict:
+        """What continuing from this point needs (valid between batches, e.g. inside an
+        event callback): optimizer buffers and steps, data order, generator states."""
+        optimizer = self._optimizer
+        return {"optimizer": {k: v.copy() for k, v in optimizer.state().items()},
+                "steps": optimizer.steps, "order": self._order.copy(),
+                "rng": {name: rng.bit_generator.state for name, rng in self._rngs.items()}}
+
     def _end(self, kind, epochs_completed, elapsed, best_params, best_val, optimizer, **extra) -> RunResult:
         test_loss = test_acc = None
         if len(self.dataset.x_test):
             test_loss, test_acc = self.network.evaluate(self.dataset.x_test, self.dataset.y_test)
         end = kind(epochs_completed=epochs_completed, test_loss=test_loss, test_acc=test_acc,
                    elapsed=elapsed, **extra)
+        self.best_params, self.best_val_acc = best_params, best_val
         self.on_event(end)
         status = {Finished: "finished", Stopped: "stopped", Diverged: "diverged"}[kind]
-        resume = {"optimizer": {k: v.copy() for k, v in optimizer.state().items()},
-                  "steps": optimizer.steps, "order": self._order.copy(),
-                  "rng": {name: rng.bit_generator.state for name, rng in self._rngs.items()}}
         return RunResult(status, self.config, self.network, self.history, end, best_params, best_val,
-                         resume)
+                         self.resume_state())

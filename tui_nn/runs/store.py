@@ -1,0 +1,297 @@
+"""The runs directory. Each run is a folder:
+
+    config.json       every hyperparameter, the dataset's identity, the seed, the version, the name
+    status.json       state, epochs, best validation and test accuracy, seconds, writer pid/host,
+                      and the size of history.csv it wrote last (to spot a damaged file cheaply)
+    history.csv       one row per epoch, rewritten as each epoch ends
+    model.npz         last and best-validation weights (see nn/network.py)
+    resume.npz        optimizer state, data order and generator states, to continue exactly
+    predictions.npz   test-set probabilities and labels, for the inspection screens
+
+Every file is replaced atomically, so a process killed at any moment leaves each file
+either as it was or as it became. Listing reads only the two small JSON files per run
+and a few stat() calls, so a thousand runs list quickly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..fileio import write_text_atomic
+from ..training.config import ConfigError, TrainConfig
+
+FINAL_STATES = ("finished", "stopped", "diverged", "failed")
+STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for this long
+
+
+class RunStoreError(Exception):
+    """A run cannot be found, read or changed; the message says which and why."""
+
+
+@dataclass
+class RunInfo:
+    """One row of the runs table (read from config.json and status.json only)."""
+
+    run_id: str
+    path: Path
+    name: str = ""
+    created: str = ""
+    dataset: str = ""
+    architecture: str = ""
+    optimizer: str = ""
+    lr: float | None = None
+    batch: str = ""
+    epochs: int = 0
+    planned_epochs: int = 0
+    best_val_acc: float | None = None
+    test_acc: float | None = None
+    seconds: float = 0.0
+    status: str = "damaged"   # running | finished | stopped | diverged | failed | interrupted | damaged
+    problem: str = ""         # why a run is damaged
+
+    def as_row(self) -> dict:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def write_json(path: Path, data: dict, fsync: bool = True) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, default=_json_default) + "\n", fsync=fsync)
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunStoreError(f"{path.name} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunStoreError(f"{path.name} is unreadable ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise RunStoreError(f"{path.name} is not a JSON object")
+    return data
+
+
+class RunStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    # ---------------------------------------------------------------- create
+    def create(self, config: TrainConfig, dataset_identity: dict, name: str | None = None) -> Path:
+        """Make a new run folder with its config.json and a "running" status.
+
+        The folder name is unique even with several dashboards on one directory:
+        os.mkdir fails rather than reuse a folder another process just made."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for _ in range(100):
+            run_id = f"{stamp}-{config.preset}-{secrets.token_hex(2)}"
+            path = self.root / run_id
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise RunStoreError(f"could not create a run folder in {self.root}")
+        from .. import __version__
+        write_json(path / "config.json", {
+            "run_id": run_id, "name": name or run_id, "created": now_iso(), "version": __version__,
+            "config": config.to_dict(), "dataset": dataset_identity,
+        })
+        write_json(path / "status.json", {"status": "running", "epochs": 0, "planned_epochs": config.epochs,
+                                          "pid": os.getpid(), "host": socket.gethostname(),
+                                          "updated": time.time()})
+        return path
+
+    # ------------------------------------------------------------------ list
+    def list(self) -> list[RunInfo]:
+        """Every run, newest first; a damaged run is listed as such with the reason."""
+        if not self.root.is_dir():
+            return []
+        infos = []
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.is_dir() and not entry.name.startswith("."):
+                    infos.append(self.info(Path(entry.path)))
+        infos.sort(key=lambda r: (r.created, r.run_id), reverse=True)
+        return infos
+
+    def info(self, path: Path) -> RunInfo:
+        info = RunInfo(run_id=path.name, path=path)
+        try:
+            config_file = read_json(path / "config.json")
+            cfg = config_file.get("config")
+            if not isinstance(cfg, dict):
+                raise RunStoreError("config.json holds no configuration")
+            info.name = str(config_file.get("name", path.name))
+            info.created = str(config_file.get("created", ""))
+            info.dataset = str((config_file.get("dataset") or {}).get("name", cfg.get("dataset", "")))
+            hidden = cfg.get("hidden", [])
+            info.architecture = "-".join(str(s) for s in ["in", *hidden, "out"])
+            n_in = (config_file.get("dataset") or {}).get("n_features")
+            n_out = (config_file.get("dataset") or {}).get("n_classes")
+            if n_in and n_out:
+                info.architecture = "-".join(str(s) for s in [n_in, *hidden, n_out])
+            info.optimizer = str(cfg.get("optimizer", ""))
+            info.lr = cfg.get("lr")
+            bs = cfg.get("batch_size")
+            info.batch = "full" if bs is None else str(bs)
+            status = read_json(path / "status.json")
+        except RunStoreError as exc:
+            info.status, info.problem = "damaged", str(exc)
+            return info
+        info.epochs = int(status.get("epochs", 0))
+        info.planned_epochs = int(status.get("planned_epochs", 0))
+        info.best_val_acc = status.get("best_val_acc")
+        info.test_acc = status.get("test_acc")
+        info.seconds = float(status.get("seconds", 0.0))
+        info.status = str(status.get("status", "damaged"))
+        problem = self._damage(path, status)
+        if problem:
+            info.status, info.problem = "damaged", problem
+        elif info.status == "running" and not self._writer_alive(status):
+            info.status = "interrupted"
+        return info
+
+    @staticmethod
+    def _damage(path: Path, status: dict) -> str:
+        """Cheap consistency checks against what the writer recorded: sizes and presence."""
+        expected = status.get("history_bytes")
+        history = path / "history.csv"
+        if expected is not None:
+            try:
+                size = history.stat().st_size
+            except FileNotFoundError:
+                return "history.csv is missing"
+            # longer is fine (a line appended after the last status write); shorter is not
+            if size < expected:
+                return f"history.csv is {size} bytes, {expected} were written (truncated)"
+        if status.get("model_epoch") is not None and not (path / "model.npz").exists():
+            return "model.npz is missing"
+        return ""
+
+    @staticmethod
+    def _writer_alive(status: dict) -> bool:
+        if status.get("host") == socket.gethostname() and isinstance(status.get("pid"), int):
+            return _pid_alive(status["pid"])
+        return time.time() - float(status.get("updated", 0)) < STALE_AFTER_S
+
+    # ------------------------------------------------------------- one run
+    def resolve(self, run: str | os.PathLike) -> Path:
+        """A run id, a unique prefix of one, or a path to a run folder."""
+        candidate = Path(run)
+        if (candidate / "config.json").exists():
+            return candidate
+        exact = self.root / str(run)
+        if exact.is_dir():
+            return exact
+        matches = sorted(p for p in self.root.glob(f"{run}*") if p.is_dir()) if self.root.is_dir() else []
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RunStoreError(f"no run {str(run)!r} in {self.root}")
+        raise RunStoreError(f"{str(run)!r} matches {len(matches)} runs; give more of the id")
+
+    def config(self, path: Path) -> tuple[TrainConfig, dict]:
+        data = read_json(path / "config.json")
+        try:
+            return TrainConfig.from_dict(data["config"]), data
+        except (KeyError, TypeError, ConfigError) as exc:
+            raise RunStoreError(f"{path.name}: config.json is not a valid configuration ({exc})") from None
+
+    def history(self, path: Path) -> pd.DataFrame:
+        """The epochs the status vouches for (a line being appended when the writer
+        was killed is ignored)."""
+        file = path / "history.csv"
+        if not file.exists():
+            return pd.DataFrame()
+        try:
+            data = file.read_bytes()
+            limit = read_json(path / "status.json").get("history_bytes")
+            if limit is not None:
+                data = data[:limit]
+            return pd.read_csv(io.BytesIO(data))
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise RunStoreError(f"{path.name}: history.csv is unreadable ({exc.__class__.__name__})") from None
+
+    def rename(self, path: Path, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise RunStoreError("a run's name cannot be empty")
+        data = read_json(path / "config.json")
+        data["name"] = name
+        write_json(path / "config.json", data)
+
+    def delete(self, path: Path) -> None:
+        info = self.info(path)
+        if info.status == "running":
+            raise RunStoreError(f"{path.name} is still training; stop it before deleting it")
+        # rename first, so a half-finished delete never looks like a run
+        trash = path.with_name(f".deleting-{path.name}-{secrets.token_hex(2)}")
+        os.replace(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # ---------------------------------------------------------------- export
+    def export_csv(self, paths: list[Path], out: str | os.PathLike) -> int:
+        """One long table: a row per (run, epoch) with the metrics and every
+        hyperparameter as columns. Returns the number of rows written."""
+        frames = []
+        for path in paths:
+            cfg, meta = self.config(path)
+            hist = self.history(path)
+            if hist.empty:
+                continue
+            hist.insert(0, "run", path.name)
+            hist.insert(1, "name", meta.get("name", path.name))
+            for key, value in cfg.to_dict().items():
+                hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
+            frames.append(hist)
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        buf = io.StringIO()
+        table.to_csv(buf, index=False)
+        write_text_atomic(out, buf.getvalue())
+        return len(table)
+
+    def predictions(self, path: Path) -> dict[str, np.ndarray]:
+        file = path / "predictions.npz"
+        if not file.exists():
+            raise RunStoreError(f"{path.name}: no predictions.npz (the run ended before its test evaluation)")
+        try:
+            with np.load(file, allow_pickle=False) as f:
+                return {k: f[k] for k in f.files}
+        except (OSError, ValueError) as exc:
+            raise RunStoreError(f"{path.name}: predictions.npz is unreadable ({exc})") from None
