@@ -6,6 +6,8 @@
                    installed), and the time the matrix products alone take at those shapes.
     bench presets  every preset trained on the embedded sample: train and test accuracy,
                    seconds, beside the seed project's own claim.
+    bench runs     time to list a runs directory of 1,000 runs, and the share of epoch time
+                   spent recording a run of the default preset.
 
 Timings on shared machines drift by 20-35% between runs, hence the interleaving: both
 contenders see the same machine state.
@@ -27,7 +29,7 @@ LR = {"momentum": 0.05, "adam": 1e-3}
 
 
 def add_bench_arguments(parser) -> None:
-    parser.add_argument("what", nargs="?", choices=("speed", "presets"), default="speed")
+    parser.add_argument("what", nargs="?", choices=("speed", "presets", "runs"), default="speed")
     parser.add_argument("--data", help=f"Fashion-MNIST IDX directory (default: ${FASHION_ENV} or "
                         "../shared/datasets/fashion-mnist)")
     parser.add_argument("--epochs", type=int, default=5, help="epochs per contender per case (speed)")
@@ -50,6 +52,8 @@ def find_fashion_mnist(explicit: str | None = None) -> Path | None:
 def run_bench(args) -> int:
     if args.what == "presets":
         return bench_presets(args.preset)
+    if args.what == "runs":
+        return bench_runs()
     return bench_speed(args)
 
 
@@ -219,4 +223,46 @@ def bench_presets(names: list[str] | None) -> int:
         status = "" if result.status == "finished" else f" ({result.status})"
         print(f"| {name} | {preset.claim} | {train_acc} | {result.best_val_acc:.2%} | {test}{status} | "
               f"{time.perf_counter() - t0:.1f} |", flush=True)
+    return 0
+
+
+# ------------------------------------------------------------------- runs
+def bench_runs(n_runs: int = 1000) -> int:
+    import shutil
+    import tempfile
+
+    from .datasets import load_embedded_sample
+    from .runs import RunRecorder, RunStore
+    from .runs.recorder import dataset_identity
+    from .training import Trainer
+    from .training.presets import PRESETS
+
+    data = load_embedded_sample()
+    root = Path(tempfile.mkdtemp(prefix="scratchnet-bench-runs-"))
+    try:
+        store = RunStore(root)
+        config = PRESETS["default"].config.with_changes(epochs=20)
+        path = store.create(config, dataset_identity(data))
+        trainer = Trainer(config, data)
+        recorder = RunRecorder(path, trainer, data)
+        trainer.on_event = recorder
+        result = trainer.run()
+        epoch_seconds = float(result.history.seconds.sum())
+        print(f"recording the default preset (20 epochs, {epoch_seconds / 20:.3f}s per epoch): "
+              f"{recorder.seconds_spent * 1000:.1f} ms of writes in all, "
+              f"{recorder.seconds_spent / epoch_seconds:.2%} of the training time "
+              f"(per epoch: history line + status; weights every 30 s and at the end)")
+        # clone the run into a directory of n_runs, as a long-used runs directory would be
+        for k in range(n_runs - 1):
+            shutil.copytree(path, root / f"{path.name}-{k:04d}")
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            infos = RunStore(root).list()
+            times.append(time.perf_counter() - t0)
+        assert len(infos) == n_runs
+        print(f"listing {n_runs:,} runs: median {statistics.median(times) * 1000:.0f} ms "
+              f"(best {min(times) * 1000:.0f} ms, 5 tries, warm file cache)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     return 0
