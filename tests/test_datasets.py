@@ -596,8 +596,8 @@ def test_registry_unknown_name():
     with pytest.raises(DatasetError) as ei:
         load_dataset("foo")
     assert str(ei.value) == (
-        "unknown dataset 'foo': expected mnist-sample or a path to an IDX directory, "
-        "a .csv/.csv.gz or a .npz file"
+        "unknown dataset 'foo': expected mnist-sample, mnist, fashion-mnist, kmnist or a path to an "
+        "IDX directory, a .csv/.csv.gz or a .npz file"
     )
 
 
@@ -617,11 +617,13 @@ def test_registry_unsupported_file(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist", "kmnist"])
-def test_registry_planned_names_not_implemented_yet(name, tmp_path, monkeypatch):
+def test_registry_downloadable_names_not_downloaded_yet(name, tmp_path, monkeypatch):
+    # The download cache is a fresh temporary directory (conftest's isolated_user_dirs); loading
+    # never downloads: it says how to. The download itself is tested in test_download.py.
     monkeypatch.chdir(tmp_path)  # no local directory of that name
-    with pytest.raises(DatasetError, match="not available yet"):
+    with pytest.raises(DatasetError, match=f"not downloaded yet.*scratchnet-tui datasets download {name}"):
         load_dataset(name)
-    assert name not in DATASET_NAMES
+    assert name in DATASET_NAMES
 
 
 # ---------------------------------------------------------------------------------------------

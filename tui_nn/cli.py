@@ -5,6 +5,7 @@
     scratchnet-tui presets              list the presets
     scratchnet-tui runs [export FILE]   list recorded runs, or export them to one CSV
     scratchnet-tui bench [...]          measure training speed (and PyTorch's, if installed)
+    scratchnet-tui datasets [download NAME]   list the datasets / download a full-size one
 
 Every bad flag value ends in one line on stderr and exit status 2.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "Without a command, opens the dashboard.")
     from . import __version__
     parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", default=None, help=_DATA_DIR_HELP)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train without the dashboard")
@@ -96,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
     train.add_argument("--threads", type=_positive_int, default=1,
                        help="BLAS threads (default 1: as fast as 2 at these sizes, and leaves a core free)")
+    train.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
     train.add_argument("--resume", metavar="RUN",
                        help="continue a recorded run (id, unique id prefix or folder) for --epochs more epochs")
     train.add_argument("--runs-dir", help="where runs are recorded (default: $SCRATCHNET_RUNS_DIR, "
@@ -109,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--which", choices=("last", "best"), default="last",
                           help="the last weights or those of the best validation epoch")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
 
     sub.add_parser("presets", help="list the presets and their settings")
 
@@ -125,7 +130,35 @@ def build_parser() -> argparse.ArgumentParser:
                            "beside PyTorch CPU when it is installed")
     from .bench import add_bench_arguments
     add_bench_arguments(bench)
+
+    datasets = sub.add_parser("datasets", help="list the datasets (embedded, cached, downloadable); "
+                              "'datasets download NAME' fetches mnist, fashion-mnist or kmnist")
+    datasets.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", parser_class=_Parser)
+    listing = datasets_sub.add_parser("list", help="every dataset with its state and size (the default)")
+    listing.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    listing.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
+    download = datasets_sub.add_parser("download", help="download a full-size dataset into the cache, "
+                                       "verified against its published checksums (resumes if interrupted)")
+    download.add_argument("name", metavar="NAME", help="mnist | fashion-mnist | kmnist")
+    download.add_argument("--timeout", type=_positive_float, default=20.0,
+                          help="seconds to wait for a mirror to connect or send data (default 20)")
+    download.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
     return parser
+
+
+_DATA_DIR_HELP = ("where downloaded datasets are cached (default: $SCRATCHNET_DATA_DIR, else the user "
+                  "cache directory, e.g. ~/.cache/scratchnet-tui)")
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
 
 
 def _positive_int(text):
@@ -138,9 +171,29 @@ def _positive_int(text):
     return value
 
 
+DATA_DIR_ENV = "SCRATCHNET_DATA_DIR"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.data_dir is not None and not args.data_dir.strip():
+        return _fail("--data-dir: must not be empty")
+    # --data-dir beats $SCRATCHNET_DATA_DIR for this run (and only this run: restored below), so
+    # every command and the dashboard find the cache the same way.
+    saved_data_dir = os.environ.get(DATA_DIR_ENV)
+    if args.data_dir is not None:
+        os.environ[DATA_DIR_ENV] = os.path.expanduser(args.data_dir)
+    try:
+        return _dispatch(args)
+    finally:
+        if saved_data_dir is None:
+            os.environ.pop(DATA_DIR_ENV, None)
+        else:
+            os.environ[DATA_DIR_ENV] = saved_data_dir
+
+
+def _dispatch(args) -> int:
     try:
         if args.command is None:
             from .tui.app import run_app
@@ -157,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import run_bench
             return run_bench(args)
+        if args.command == "datasets":
+            from .datasets.commands import run_datasets
+            return run_datasets(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,9 +1,23 @@
-"""Dataset readers (IDX, Kaggle CSV, .npz), the embedded MNIST sample and the name/path registry.
+"""Dataset readers (IDX, Kaggle CSV, .npz), the embedded MNIST sample, the name/path registry, and
+the download cache for the full-size MNIST, Fashion-MNIST and KMNIST.
 
-NumPy and pandas only. Every reader returns uint8 images of shape (n, 784) and uint8 labels, and
-every problem with a file raises ``DatasetError`` with a one-line message naming the file.
+NumPy and pandas only (downloads use the standard library's urllib). Every reader returns uint8
+images of shape (n, 784) and uint8 labels, and every problem with a file raises ``DatasetError``
+with a one-line message naming the file. Nothing here imports Textual.
+
+For a UI: ``list_datasets()`` / ``dataset_status(name)`` say what is on disk (cheap: names and
+sizes only); ``download_dataset(name, progress=..., cancel=...)`` fetches a set in a worker thread;
+``load_dataset(name)`` then loads it, and never downloads by itself.
 """
 
+from .cache import (
+    DatasetStatus,
+    dataset_status,
+    human_bytes,
+    list_datasets,
+    resolve_data_dir,
+)
+from .catalogue import DOWNLOADABLE, KMNIST_NAMES, DatasetSpec, RemoteFile
 from .csv_reader import load_unlabelled_csv, read_kaggle_csv
 from .dataset import (
     DIGIT_NAMES,
@@ -13,6 +27,7 @@ from .dataset import (
     Dataset,
     DatasetError,
 )
+from .download import DownloadCancelled, DownloadError, download_dataset
 from .embedded import load_embedded_sample
 from .idx import load_idx_dir, read_idx_images, read_idx_labels
 from .npz_reader import load_npz
@@ -21,11 +36,23 @@ from .registry import DATASET_NAMES, load_dataset
 __all__ = [
     "DATASET_NAMES",
     "DIGIT_NAMES",
+    "DOWNLOADABLE",
     "FASHION_NAMES",
     "IMAGE_PIXELS",
     "IMAGE_SIDE",
+    "KMNIST_NAMES",
     "Dataset",
     "DatasetError",
+    "DatasetSpec",
+    "DatasetStatus",
+    "DownloadCancelled",
+    "DownloadError",
+    "RemoteFile",
+    "dataset_status",
+    "download_dataset",
+    "human_bytes",
+    "list_datasets",
+    "resolve_data_dir",
     "load_dataset",
     "load_embedded_sample",
     "load_idx_dir",

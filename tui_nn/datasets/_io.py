@@ -6,6 +6,7 @@ import gzip
 import os
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -45,20 +46,70 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
 
 def read_maybe_gzip(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes, decompressed when it is gzip. Raises DatasetError on any I/O or gzip problem."""
+    return b"".join(iter_file_bytes(path))
+
+
+# The deflate format cannot expand data more than about 1032:1, so a gzip file of n bytes holds
+# at most this many times n bytes: a header announcing more is a lie, whatever follows.
+MAX_GZIP_RATIO = 1100
+READ_CHUNK = 1 << 20
+
+
+def iter_file_bytes(path: str | os.PathLike[str], chunk: int = READ_CHUNK) -> Iterator[bytes]:
+    """The file's contents in pieces of about ``chunk`` bytes, decompressed on the fly when it is
+    gzip (recognised by its magic bytes; several concatenated members are read as one stream).
+
+    Memory stays at a few chunks whatever the file's size, so a caller that knows the total size
+    can fill a preallocated array (``gzip.decompress`` needs about 2.4 times the output while it
+    grows its buffer). Raises DatasetError naming the file for a missing or unreadable file, a
+    truncated gzip stream or corrupt gzip data.
+    """
     require_file(path)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        fh = open(path, "rb")
     except OSError as exc:
         raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
-    if raw[:2] != GZIP_MAGIC:
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except EOFError:
-        raise fail(path, "truncated gzip stream (the compressed data ends before the end-of-stream marker)") from None
-    except GZIP_ERRORS as exc:
-        raise fail(path, f"corrupt gzip data ({exc})") from None
+    with fh:
+        try:
+            first = fh.read(max(chunk, 2))
+        except OSError as exc:
+            raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
+        if first[:2] != GZIP_MAGIC:
+            data = first
+            while data:
+                yield data
+                try:
+                    data = fh.read(chunk)
+                except OSError as exc:
+                    raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
+            return
+        decompressor = zlib.decompressobj(wbits=31)
+        data = first
+        while data:
+            try:
+                out = decompressor.decompress(data)
+                while decompressor.eof and decompressor.unused_data:
+                    rest = decompressor.unused_data
+                    if len(rest) < 2:
+                        break  # the next member's magic may straddle two reads
+                    if rest[:2] != GZIP_MAGIC:
+                        if rest.strip(b"\0"):  # zero padding after the last member is allowed
+                            raise zlib.error("data after the end of the compressed stream")
+                        break
+                    if out:
+                        yield out
+                    decompressor = zlib.decompressobj(wbits=31)
+                    out = decompressor.decompress(rest)
+            except zlib.error as exc:
+                raise fail(path, f"corrupt gzip data ({exc})") from None
+            if out:
+                yield out
+            try:
+                data = fh.read(chunk)
+            except OSError as exc:
+                raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
+        if not decompressor.eof:
+            raise fail(path, "truncated gzip stream (the compressed data ends before the end-of-stream marker)") from None
 
 
 def readonly(arr: np.ndarray) -> np.ndarray:

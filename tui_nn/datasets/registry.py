@@ -2,13 +2,14 @@
 
 Resolution order:
 
-1. a known name (``DATASET_NAMES``): ``mnist-sample`` and its aliases ``sample``/``embedded``;
+1. a known name (``DATASET_NAMES``): ``mnist-sample`` (aliases ``sample``/``embedded``), shipped in
+   the package; or a downloadable full-size set (``mnist``, ``fashion-mnist``, ``kmnist``), loaded
+   from the cache directory once ``scratchnet-tui datasets download NAME`` has fetched it. A name
+   that is not downloaded yet raises a DatasetError saying so: nothing is ever downloaded here.
 2. otherwise a path: a directory -> IDX files (``load_idx_dir``); ``.csv``/``.csv.gz`` -> Kaggle
    CSV; ``.npz`` -> ``load_npz``. If the directory/file name contains "fashion" the Fashion-MNIST
-   class names are used.
-
-Full-size named datasets (``mnist``, ``fashion-mnist``, ``kmnist``) will be downloaded and cached
-by a later change: they are listed in ``PLANNED_DATASETS`` and give a clear error until then.
+   class names are used, if it contains "kmnist" the Kuzushiji ones. (Write ``./mnist`` to load a
+   local directory that has the name of a downloadable set.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from ._io import frozen, holdout_sizes
+from .cache import dataset_status, load_downloaded, not_downloaded_message
+from .catalogue import DOWNLOAD_ALIASES, DOWNLOADABLE, KMNIST_NAMES, find_spec
 from .csv_reader import csv_has_labels, load_unlabelled_csv, read_kaggle_csv
 from .dataset import DIGIT_NAMES, FASHION_NAMES, Dataset, DatasetError
 from .embedded import SAMPLE_NAME, load_embedded_sample
@@ -27,13 +30,14 @@ from .npz_reader import load_npz
 __all__ = [
     "DATASET_NAMES",
     "PLANNED_DATASETS",
+    "canonical_name",
     "load_dataset",
     "load_kaggle_csv_dataset",
     "load_unlabelled_csv",
 ]
 
-# Named datasets that load without any path: canonical name -> loader.
-# The downloadable full-size sets go here once implemented (e.g. "mnist": load_mnist).
+# Named datasets that load without any path or download: canonical name -> loader.
+# The downloadable full-size sets are in catalogue.DOWNLOADABLE.
 _NAMED_LOADERS: dict[str, Callable[[], Dataset]] = {
     SAMPLE_NAME: load_embedded_sample,
 }
@@ -44,22 +48,33 @@ _ALIASES: dict[str, str] = {
     "embedded": SAMPLE_NAME,
 }
 
-# Reserved for the download feature (not implemented yet): name -> class names.
-PLANNED_DATASETS: dict[str, tuple[str, ...]] = {
-    "mnist": DIGIT_NAMES,
-    "fashion-mnist": FASHION_NAMES,
-    "kmnist": ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
-}
+# The downloadable sets: name -> class names. (Kept for callers written before downloads existed;
+# catalogue.DOWNLOADABLE has the full entries.)
+PLANNED_DATASETS: dict[str, tuple[str, ...]] = {name: spec.class_names for name, spec in DOWNLOADABLE.items()}
 
-# Every name load_dataset accepts (canonical names first, then aliases).
-DATASET_NAMES: tuple[str, ...] = tuple(_NAMED_LOADERS) + tuple(_ALIASES)
+# Every name load_dataset accepts: the embedded sample, the downloadable sets, then aliases.
+DATASET_NAMES: tuple[str, ...] = (
+    tuple(_NAMED_LOADERS) + tuple(DOWNLOADABLE) + tuple(_ALIASES) + tuple(DOWNLOAD_ALIASES)
+)
 
-_EXPECTED = "expected mnist-sample or a path to an IDX directory, a .csv/.csv.gz or a .npz file"
+_EXPECTED = ("expected mnist-sample, " + ", ".join(DOWNLOADABLE)
+             + " or a path to an IDX directory, a .csv/.csv.gz or a .npz file")
 _FILE_SUFFIXES = (".csv", ".csv.gz", ".npz")
 
 
 def _class_names_for(path: Path) -> tuple[str, ...]:
-    return FASHION_NAMES if "fashion" in path.name.lower() else DIGIT_NAMES
+    lower = path.name.lower()
+    if "fashion" in lower:
+        return FASHION_NAMES
+    if "kmnist" in lower or "kuzushiji" in lower:
+        return KMNIST_NAMES
+    return DIGIT_NAMES
+
+
+def canonical_name(name: str) -> str:
+    """The canonical spelling of a dataset name (aliases resolved, lower case); other text lower-cased."""
+    key = name.strip().lower()
+    return _ALIASES.get(key, DOWNLOAD_ALIASES.get(key, key))
 
 
 def _csv_stem(path: Path) -> str:
@@ -103,16 +118,28 @@ def load_kaggle_csv_dataset(
     )
 
 
-def load_dataset(name_or_path: str) -> Dataset:
+def load_dataset(name_or_path: str, data_dir: str | os.PathLike[str] | None = None) -> Dataset:
     """Load a dataset by name (see ``DATASET_NAMES``) or from a path (IDX dir, .csv/.csv.gz, .npz).
 
-    Raises DatasetError for an unknown name, a path that does not exist, an unsupported file type,
-    an unlabelled CSV, or any problem in the files themselves.
+    A downloadable name (``mnist``, ``fashion-mnist``, ``kmnist``) is loaded from the cache
+    directory (``data_dir``, else ``$SCRATCHNET_DATA_DIR``, else the user cache directory); it is
+    never downloaded here. Raises DatasetError for an unknown name, a named set that is not
+    downloaded (the message says how to get it), a path that does not exist, an unsupported file
+    type, an unlabelled CSV, or any problem in the files themselves.
     """
     key = name_or_path.strip()
-    canonical = _ALIASES.get(key.lower(), key.lower())
+    canonical = canonical_name(key)
     if canonical in _NAMED_LOADERS:
         return _NAMED_LOADERS[canonical]()
+    spec = find_spec(canonical)
+    if spec is not None:
+        status = dataset_status(spec, data_dir)
+        if not status.ready:
+            message = not_downloaded_message(status)
+            if Path(os.path.expanduser(key)).exists():
+                message += f" (to load the local {key} instead, write ./{key})"
+            raise DatasetError(message)
+        return load_downloaded(spec, data_dir)
 
     path = Path(os.path.expanduser(key))
     lower = path.name.lower()
@@ -125,11 +152,6 @@ def load_dataset(name_or_path: str) -> Dataset:
             return load_npz(path, class_names=_class_names_for(path))
         raise DatasetError(f"{key}: unsupported file type; {_EXPECTED}")
 
-    if canonical in PLANNED_DATASETS:
-        raise DatasetError(
-            f"dataset {key!r} is not available yet (downloads are not implemented); "
-            f"use mnist-sample or a path to a directory of {key} IDX files"
-        )
     looks_like_path = (
         os.sep in key or (os.altsep is not None and os.altsep in key) or key.startswith(("~", "."))
         or lower.endswith(_FILE_SUFFIXES)
