@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train without the dashboard")
     train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
                        help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
-    train.add_argument("--dataset", help="mnist-sample (embedded, the default) or a path: an IDX "
-                       "directory, a Kaggle-style .csv/.csv.gz or an .npz")
+    train.add_argument("--dataset", help="mnist-sample (embedded, the default), mnist, fashion-mnist, kmnist "
+                       "(once downloaded) or a path: an IDX directory, a Kaggle-style .csv/.csv.gz or an .npz")
     for flag, (field, help_text) in TRAIN_FLAGS.items():
         train.add_argument(flag, type=_flag_type(field), default=None, help=help_text)
     train.add_argument("--l2", type=_l2_type, default=None,
