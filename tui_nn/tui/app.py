@@ -1,0 +1,200 @@
+"""The dashboard app: its screens, key bindings, theme, and the training worker.
+
+    SetupScreen (default) --start--> TrainingScreen --back--> SetupScreen
+    HelpScreen (? or F1) over either
+
+The run trains in one thread worker owned by the app (a worker dies with its node, and
+the app outlives every screen). The trainer's callback posts each event, wrapped as a
+Message, to the training screen; ``post_message`` is thread-safe, and the UI thread never
+waits for the trainer. Quitting stops the trainer first: it ends within one batch.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ..datasets import Dataset
+from ..training.config import ConfigError, TrainConfig
+from ..training.trainer import RunResult, Trainer
+from .messages import WorkerCrashed, message_for
+from .screens.help import HelpScreen
+from .screens.setup import SetupScreen
+from .screens.training import TrainingScreen
+from .settings import Settings, speed_key
+from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
+
+
+class ScratchnetApp(App[None]):
+    """Pick hyperparameters, train the network live, stay responsive."""
+
+    TITLE = "scratchnet-tui"
+    SUB_TITLE = "a from-scratch NumPy MLP"
+    CSS_PATH = ["app.tcss", "setup.tcss", "training.tcss", "help.tcss"]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
+                tooltip="Quit (stops a running run first)"),
+        # Ctrl+C quits as in any terminal program (Textual would otherwise copy with it).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c"),
+        Binding("f1", "help", "Help", id="help", tooltip="Show every key (also ?)"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="theme",
+                tooltip="Switch between the dark and light theme"),
+    ]
+
+    def __init__(self, *, settings: Settings | None = None, redact_timings: bool = False,
+                 progress_interval: float = 0.1) -> None:
+        """``redact_timings`` shows '--' for clocks and speeds (deterministic snapshots);
+        ``progress_interval`` is how often the trainer reports progress inside an epoch."""
+        super().__init__()
+        self.settings = settings or Settings()
+        self.redact_timings = redact_timings
+        self.progress_interval = progress_interval
+        self.trainer: Trainer | None = None
+        self.training_screen: TrainingScreen | None = None
+        self.training_worker: Worker | None = None
+        self.last_result: RunResult | None = None   # the misclassification browser builds on it
+
+    # ------------------------------------------------------------- start-up
+    def get_default_screen(self) -> Screen:
+        return SetupScreen(self.settings.load_last_config())
+
+    def on_mount(self) -> None:
+        theme = self.settings.load_theme()
+        if theme in self.available_themes:
+            self.theme = theme
+        self._update_size_classes()
+
+    def on_resize(self) -> None:
+        self._update_size_classes()
+
+    def _update_size_classes(self) -> None:
+        """The stylesheet reflows by these classes: ``-narrow`` stacks the setup panels,
+        ``-too-small`` replaces every layout with the enlarge message."""
+        width, height = self.size
+        self.set_class(width < NARROW_BELOW, "-narrow")
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(too_small, "-too-small")
+        if too_small:
+            for screen in self.screen_stack:
+                for widget in screen.query(TooSmall):
+                    widget.set_size(width, height)
+
+    # ------------------------------------------------------------- training
+    @property
+    def training_active(self) -> bool:
+        return self.training_worker is not None and self.training_worker.state in (
+            WorkerState.PENDING, WorkerState.RUNNING)
+
+    def start_training(self, config: TrainConfig, dataset: Dataset) -> str | None:
+        """Build the trainer, show the training screen and start the worker.
+        Returns why it could not start, or None."""
+        if self.training_active:
+            return "a run is still stopping; try again in a moment"
+        screen = TrainingScreen(config, dataset, redact_timings=self.redact_timings)
+        try:
+            trainer = Trainer(config, dataset, on_event=lambda event: screen.post_message(message_for(event)),
+                              progress_interval=self.progress_interval, blas_threads=1)
+        except ConfigError as exc:
+            return str(exc)
+        self.settings.save_last_config(config)
+        self.trainer, self.training_screen = trainer, screen
+        self.push_screen(screen)
+        self.training_worker = self._train(trainer)
+        return None
+
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False, description="training")
+    def _train(self, trainer: Trainer) -> RunResult:
+        # Trainer.run reports its own errors as a Failed event; it does not raise.
+        return trainer.run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "training" or worker is not self.training_worker:
+            return
+        if event.state == WorkerState.SUCCESS:
+            result: RunResult = worker.result
+            self.last_result = result
+            self._record_speed(result)
+        elif event.state == WorkerState.ERROR and self.training_screen is not None:
+            self.training_screen.post_message(WorkerCrashed(worker.error))
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.refresh_bindings()
+
+    def _record_speed(self, result: RunResult) -> None:
+        """Remember this machine's speed for the architecture: the median over epochs,
+        leaving out the first (warm-up) when there are more."""
+        speeds = [float(s) for s in result.history["samples_per_s"]]
+        if len(speeds) > 1:
+            speeds = speeds[1:]
+        if speeds and result.network is not None:
+            key = speed_key(result.network.arch.describe(), result.config)
+            self.settings.record_speed(key, statistics.median(speeds))
+
+    def pause_training(self) -> bool:
+        if self.trainer is None or not self.training_active:
+            return False
+        self.trainer.pause()
+        return True
+
+    def resume_training(self) -> bool:
+        if self.trainer is None or not self.training_active:
+            return False
+        self.trainer.resume()
+        return True
+
+    def stop_training(self) -> bool:
+        """Ask the run to stop (it ends within one batch); False if nothing is running."""
+        if self.trainer is None or not self.training_active:
+            return False
+        self.trainer.stop()
+        return True
+
+    def exit(self, *args, **kwargs) -> None:
+        # Every way out (q, ctrl+q, ctrl+c, the palette) comes through here: stop the
+        # trainer so its thread ends within a batch and the process can exit.
+        if self.trainer is not None:
+            self.trainer.stop()
+        super().exit(*args, **kwargs)
+
+    # -------------------------------------------------------------- actions
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+        self.settings.save_theme(self.theme)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The main actions, in the command palette (ctrl+p), as they apply right now."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, SetupScreen):
+            yield SystemCommand("Start training", "Train with the settings in the form",
+                                screen.action_start)
+        if isinstance(screen, TrainingScreen):
+            state = screen.view.state
+            if state == "running":
+                yield SystemCommand("Pause training", "Pause after the current batch", screen.action_pause)
+            if state in ("paused", "pausing"):
+                yield SystemCommand("Resume training", "Continue the paused run", screen.action_resume)
+            if state in ("running", "paused", "pausing"):
+                yield SystemCommand("Stop training", "Stop; the weights and history are kept",
+                                    screen.action_stop)
+            yield SystemCommand("Back to setup", "Change the hyperparameters", screen.action_back)
+        yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
+                            self.action_toggle_theme)
+        yield SystemCommand("Keys", "Show every key binding", self.action_help)
+
+
+def run_app() -> None:
+    """Entry point of ``scratchnet-tui`` without a subcommand."""
+    ScratchnetApp().run()

@@ -1,0 +1,78 @@
+"""Textual messages that carry the trainer's events from the training thread to the UI.
+
+The trainer calls one callback, from its own thread, with the plain events of
+``tui_nn.training.events``. ``message_for`` wraps each in a Message so that
+``post_message`` (thread-safe) delivers it to the training screen, where ``@on``
+handlers update the widgets on the UI thread.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..training import events as ev
+
+
+class TrainerMessage(Message):
+    """Base of every message wrapping a trainer event; ``event`` is the event itself."""
+
+    def __init__(self, event: ev.Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunBegan(TrainerMessage):
+    event: ev.RunStarted
+
+
+class BatchProgressed(TrainerMessage):
+    """Progress inside an epoch. Only the newest matters, so a queued one is dropped
+    when a newer one is already waiting: a busy UI never falls behind the trainer."""
+
+    event: ev.BatchProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BatchProgressed)
+
+
+class EpochCompleted(TrainerMessage):
+    event: ev.EpochEnded
+
+
+class RunPaused(TrainerMessage):
+    event: ev.Paused
+
+
+class RunResumed(TrainerMessage):
+    event: ev.Resumed
+
+
+class RunEnded(TrainerMessage):
+    """Finished, stopped, diverged or failed (``event`` says which)."""
+
+    event: ev.RunEnded
+
+
+class WorkerCrashed(Message):
+    """The training worker raised past the trainer's own error handling (a bug)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+_WRAPPERS: list[tuple[type[ev.Event], type[TrainerMessage]]] = [
+    (ev.RunStarted, RunBegan),
+    (ev.BatchProgress, BatchProgressed),
+    (ev.EpochEnded, EpochCompleted),
+    (ev.Paused, RunPaused),
+    (ev.Resumed, RunResumed),
+    (ev.RunEnded, RunEnded),
+]
+
+
+def message_for(event: ev.Event) -> TrainerMessage:
+    for event_type, message_type in _WRAPPERS:
+        if isinstance(event, event_type):
+            return message_type(event)
+    return TrainerMessage(event)   # an event type added later still reaches the screen

@@ -1,0 +1,1 @@
+"""One module per screen: setup (hyperparameters), training (live run), help (keys)."""

@@ -1,0 +1,532 @@
+"""The setup screen: choose a dataset, a preset and every hyperparameter, see what the
+choice means (parameters, samples and batches per epoch, time per epoch) and start.
+
+Every text field is validated as it is typed by the same parsers the CLI uses
+(``FIELD_PARSERS``); the reason for a refusal sits beside the field, and Start is
+refused while any field is invalid.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.validation import Validator
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from ...datasets import Dataset, DatasetError, load_dataset
+from ...datasets.embedded import SAMPLE_NAME
+from ...datasets.registry import PLANNED_DATASETS
+from ...nn.activations import ACTIVATIONS
+from ...nn.initializers import INITS
+from ...nn.losses import LOSSES
+from ...nn.network import Architecture
+from ...nn.optimizers import OPTIMIZERS
+from ...training.config import (
+    AUGMENTS, DTYPES, FIELD_PARSERS, LR_SCHEDULES, ConfigError, TrainConfig, parse_batch_size,
+    parse_l2,
+)
+from ...training.presets import PRESETS
+from ...training.trainer import validation_split
+from ..settings import speed_key
+from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
+from ..widgets.too_small import TooSmall
+
+CUSTOM = "custom"
+PATH_CHOICE = "<path>"           # the dataset option that reveals the path field
+BATCH_FULL, BATCH_MINI, BATCH_SAMPLE = "full", "mini", "sample"
+YES_NO = [("yes", True), ("no", False)]
+
+# Datasets are immutable once loaded (read-only arrays), so one process-wide cache serves
+# every visit of the setup screen and every test in a session.
+_DATASET_CACHE: dict[str, Dataset] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_dataset(key: str) -> Dataset:
+    """``load_dataset(key)``, loaded once per process (call it from a worker thread)."""
+    with _CACHE_LOCK:
+        if key in _DATASET_CACHE:
+            return _DATASET_CACHE[key]
+    dataset = load_dataset(key)
+    with _CACHE_LOCK:
+        _DATASET_CACHE[key] = dataset
+    return dataset
+
+
+def dataset_options() -> list[tuple[str, str]]:
+    """The dataset choices: the embedded sample, each downloadable set, a path on disk.
+    A named set joins this list as ``tui_nn.datasets.registry`` learns to load it."""
+    options = [(f"{SAMPLE_NAME} (ready)", SAMPLE_NAME)]
+    options += [(f"{name} (download)", name) for name in PLANNED_DATASETS]
+    options.append(("a path on disk", PATH_CHOICE))
+    return options
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _fmt_seconds(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 120:
+        return f"{minutes} min {secs:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+# Text fields: config field -> (label, hint shown while valid, parser used to validate).
+TEXT_FIELDS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    "val_fraction": ("Validation", "share of the training images held out, 0 to 0.5",
+                     FIELD_PARSERS["val_fraction"]),
+    "hidden": ("Hidden layers", "sizes separated by commas, like 128,64", FIELD_PARSERS["hidden"]),
+    "init_std": ("Init std", "standard deviation of the normal init", FIELD_PARSERS["init_std"]),
+    "dropout": ("Dropout", "share of hidden units dropped, 0 to 0.95", FIELD_PARSERS["dropout"]),
+    "lr": ("Learning rate", "step size, like 0.001 for Adam or 0.1 for SGD", FIELD_PARSERS["lr"]),
+    "momentum": ("Momentum", "0 to <1, like 0.9", FIELD_PARSERS["momentum"]),
+    "beta1": ("Adam beta1", "0 to <1, like 0.9", FIELD_PARSERS["beta1"]),
+    "beta2": ("Adam beta2", "0 to <1, like 0.999", FIELD_PARSERS["beta2"]),
+    "epochs": ("Epochs", "passes over the training set", FIELD_PARSERS["epochs"]),
+    "l2": ("L2", "weight decay, like 0.0001, or 5.0/n for lambda/n", parse_l2),
+    "seed": ("Seed", "same seed, same run", FIELD_PARSERS["seed"]),
+}
+
+# Choice fields: config field -> (label, hint, options).
+CHOICE_FIELDS: dict[str, tuple[str, str, list[tuple[str, Any]]]] = {
+    "activation": ("Activation", "of the hidden layers", [(a, a) for a in ACTIVATIONS]),
+    "output": ("Output, loss", "output layer and its loss", [(o, o) for o in LOSSES]),
+    "use_bias": ("Biases", "a bias per unit", YES_NO),
+    "init": ("Weight init", "how the weights start", [(i, i) for i in INITS]),
+    "optimizer": ("Optimizer", "how a gradient becomes a step", [(o, o) for o in OPTIMIZERS]),
+    "lr_schedule": ("LR schedule", "cosine anneals the rate to 0", [(s, s) for s in LR_SCHEDULES]),
+    "shuffle": ("Shuffle", "reshuffle the training set every epoch", YES_NO),
+    "augment": ("Augmentation", "shift: random shifts of up to 2 pixels", [(a, a) for a in AUGMENTS]),
+    "dtype": ("Precision", "float32 is about twice as fast", [(d, d) for d in DTYPES]),
+}
+
+SECTIONS: list[tuple[str, list[str]]] = [
+    ("Data", ["dataset", "dataset_path", "val_fraction"]),
+    ("Network", ["hidden", "activation", "output", "use_bias", "init", "init_std", "dropout"]),
+    ("Optimizer", ["optimizer", "lr", "lr_schedule", "momentum", "beta1", "beta2"]),
+    ("Batches and epochs", ["batch_mode", "batch_size", "epochs", "shuffle"]),
+    ("Regularisation", ["l2", "augment"]),
+    ("Run", ["seed", "dtype"]),
+]
+
+
+class DatasetLoaded(Message):
+    """Posted by the loading worker: ``dataset`` or ``error`` for the dataset ``key``."""
+
+    def __init__(self, key: str, dataset: Dataset | None, error: str | None) -> None:
+        super().__init__()
+        self.key = key
+        self.dataset = dataset
+        self.error = error
+
+
+class SetupScreen(Screen):
+    """Hyperparameters in, a started run out (``app.start_training``)."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Start training", id="start",
+                tooltip="Start training with these settings (Enter in a field does the same)"),
+    ]
+
+    def __init__(self, initial: TrainConfig | None = None) -> None:
+        super().__init__()
+        self.initial = initial or PRESETS["default"].config
+        self.dataset: Dataset | None = None
+        self.dataset_key: str | None = None      # what is loaded or loading
+        self.dataset_error: str | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TooSmall()
+        with Horizontal(id="setup-body"):
+            with VerticalScroll(id="form"):
+                yield FieldRow("Preset", Select(
+                    [(name, name) for name in PRESETS] + [(CUSTOM, CUSTOM)], value=CUSTOM,
+                    allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
+                for title, names in SECTIONS:
+                    yield Label(title, classes="section-title")
+                    for name in names:
+                        yield self._field_row(name)
+            with Vertical(id="side"):
+                yield Static(id="summary", classes="panel")
+                with Horizontal(id="actions"):
+                    yield Button("Start training", id="start", variant="primary", compact=True)
+                yield Static("", id="start-message", markup=False)
+        yield Footer()
+
+    def _field_row(self, name: str) -> FieldRow:
+        if name == "dataset":
+            control = Select(dataset_options(), value=SAMPLE_NAME, allow_blank=False, compact=True,
+                             id="dataset")
+            return FieldRow("Dataset", control, "", field=name, id="row-dataset")
+        if name == "dataset_path":
+            control = Input(placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
+                            validators=[PathExists()])
+            return FieldRow("Path", control, "an IDX directory, a .csv/.csv.gz or a .npz file",
+                            field=name, id="row-dataset_path")
+        if name == "batch_mode":
+            control = Select([("mini-batch", BATCH_MINI), ("full batch", BATCH_FULL),
+                              ("per-sample", BATCH_SAMPLE)], value=BATCH_MINI, allow_blank=False,
+                             compact=True, id="batch_mode")
+            return FieldRow("Batch mode", control, "samples per weight update",
+                            field=name, id="row-batch_mode")
+        if name == "batch_size":
+            control = Input(compact=True, id="batch_size",
+                            validators=[BatchSizeValidator(self.n_train)])
+            return FieldRow("Batch size", control, "samples per mini-batch, like 64",
+                            field=name, id="row-batch_size")
+        if name in TEXT_FIELDS:
+            label, hint, parser = TEXT_FIELDS[name]
+            control = Input(compact=True, id=name, validators=[ParserValidator(parser)])
+            return FieldRow(label, control, hint, field=name, id=f"row-{name}")
+        label, hint, options = CHOICE_FIELDS[name]
+        control = Select(options, value=options[0][1], allow_blank=False, compact=True, id=name)
+        return FieldRow(label, control, hint, field=name, id=f"row-{name}")
+
+    def on_mount(self) -> None:
+        self.fill(self.initial)
+        self.query_one("#preset", Select).focus()
+
+    # -------------------------------------------------------------- filling
+    def fill(self, config: TrainConfig) -> None:
+        """Put ``config`` into the form (the Changed messages then revalidate every field)."""
+        values: dict[str, Any] = {
+            "hidden": ",".join(map(str, config.hidden)) or "none",
+            "l2": f"{_fmt(config.l2)}/n" if config.l2_over_n else _fmt(config.l2),
+            "epochs": str(config.epochs), "seed": str(config.seed),
+        }
+        for name in ("val_fraction", "init_std", "dropout", "lr", "momentum", "beta1", "beta2"):
+            values[name] = _fmt(getattr(config, name))
+        for name, value in values.items():
+            self.query_one(f"#{name}", Input).value = value
+        for name in CHOICE_FIELDS:
+            self.query_one(f"#{name}", Select).value = getattr(config, name)
+        if config.batch_size is None:
+            mode = BATCH_FULL
+        elif config.batch_size == 1:
+            mode = BATCH_SAMPLE
+        else:
+            mode = BATCH_MINI
+            self.query_one("#batch_size", Input).value = str(config.batch_size)
+        self.query_one("#batch_mode", Select).value = mode
+        if not self.query_one("#batch_size", Input).value:
+            self.query_one("#batch_size", Input).value = "64"
+        dataset_select = self.query_one("#dataset", Select)
+        known = {value for _, value in dataset_options()}
+        if config.dataset in known:
+            dataset_select.value = config.dataset
+        else:
+            dataset_select.value = PATH_CHOICE
+            self.query_one("#dataset_path", Input).value = config.dataset
+        preset = config.preset if config.preset in PRESETS else CUSTOM
+        self.query_one("#preset", Select).value = preset
+        self._update_visibility()
+        self._request_dataset()
+
+    # ------------------------------------------------------------- reading
+    def read_form(self) -> tuple[TrainConfig | None, dict[str, str]]:
+        """(the config the form describes, or None; field name -> reason for each invalid field)."""
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for name, (_label, _hint, parser) in TEXT_FIELDS.items():
+            row = self.query_one(f"#row-{name}", FieldRow)
+            try:
+                parsed = parser(self.query_one(f"#{name}", Input).value)
+            except ConfigError as exc:
+                if row.display:          # a hidden field (momentum under Adam) is not used
+                    errors[name] = str(exc)
+                continue
+            if name == "l2":
+                values["l2"], values["l2_over_n"] = parsed
+            else:
+                values[name] = parsed
+        for name in CHOICE_FIELDS:
+            values[name] = self.query_one(f"#{name}", Select).value
+        mode = self.query_one("#batch_mode", Select).value
+        if mode == BATCH_FULL:
+            values["batch_size"] = None
+        elif mode == BATCH_SAMPLE:
+            values["batch_size"] = 1
+        else:
+            batch_input = self.query_one("#batch_size", Input)
+            result = batch_input.validate(batch_input.value)
+            if result is not None and not result.is_valid:
+                errors["batch_size"] = result.failure_descriptions[0]
+            else:
+                values["batch_size"] = parse_batch_size(batch_input.value)
+        values["dataset"] = self.dataset_name()
+        if self.dataset_error is not None:
+            errors["dataset"] = self.dataset_error
+        elif not values["dataset"]:
+            errors["dataset"] = "type the path of a dataset"
+        if errors:
+            return None, errors
+        try:
+            config = TrainConfig(**values)
+        except ConfigError as exc:
+            return None, {"form": str(exc)}
+        return config.with_changes(preset=self.matching_preset(config)), {}
+
+    def dataset_name(self) -> str:
+        choice = self.query_one("#dataset", Select).value
+        if choice == PATH_CHOICE:
+            return self.query_one("#dataset_path", Input).value.strip()
+        return str(choice)
+
+    def matching_preset(self, config: TrainConfig) -> str:
+        """The preset whose settings ``config`` has (whatever its dataset), else "custom"."""
+        ignore = {"dataset", "preset"}
+        for name, preset in PRESETS.items():
+            if all(getattr(config, f.name) == getattr(preset.config, f.name)
+                   for f in dataclass_fields(TrainConfig) if f.name not in ignore):
+                return name
+        return CUSTOM
+
+    def n_train(self) -> int | None:
+        """Training images per epoch for the chosen dataset and validation share (None if unknown)."""
+        if self.dataset is None:
+            return None
+        try:
+            fraction = FIELD_PARSERS["val_fraction"](self.query_one("#val_fraction", Input).value)
+        except ConfigError:
+            fraction = 0.0
+        train_idx, _ = validation_split(len(self.dataset.x_train), fraction)
+        return len(train_idx)
+
+    # ------------------------------------------------------------ reacting
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        self._show_validation(event.input, event.validation_result)
+        if event.input.id == "val_fraction":
+            self._revalidate("batch_size")   # the training split changed size
+        if event.input.id == "dataset_path":
+            self._request_dataset()
+        self._form_changed()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        select_id = event.select.id
+        if select_id == "preset":
+            current, _ = self.read_form()
+            if event.value in PRESETS and (current is None or current.preset != event.value):
+                preset = PRESETS[str(event.value)]
+                # Keep the dataset: a preset is about the network and its training.
+                self.fill(preset.config.with_changes(dataset=self.dataset_name() or SAMPLE_NAME))
+            self._show_preset_hint()
+            return
+        if select_id == "dataset":
+            self._request_dataset()
+        self._update_visibility()
+        self._form_changed()
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    def _show_validation(self, control: Input, result) -> None:
+        row = self._row_of(control)
+        if row is None or result is None:
+            return
+        row.show_reason(None if result.is_valid else result.failure_descriptions[0])
+
+    def _revalidate(self, name: str) -> None:
+        control = self.query_one(f"#{name}", Input)
+        self._show_validation(control, control.validate(control.value))
+
+    def _row_of(self, control) -> FieldRow | None:
+        parent = control.parent
+        return parent if isinstance(parent, FieldRow) else None
+
+    def _update_visibility(self) -> None:
+        """Show only the fields that apply (momentum for momentum SGD, betas for Adam...)."""
+        optimizer = self.query_one("#optimizer", Select).value
+        shown = {
+            "row-dataset_path": self.query_one("#dataset", Select).value == PATH_CHOICE,
+            "row-momentum": optimizer in ("momentum", "nesterov"),
+            "row-beta1": optimizer == "adam",
+            "row-beta2": optimizer == "adam",
+            "row-init_std": self.query_one("#init", Select).value == "normal",
+            "row-batch_size": self.query_one("#batch_mode", Select).value == BATCH_MINI,
+        }
+        for row_id, visible in shown.items():
+            self.query_one(f"#{row_id}").display = visible
+
+    def _form_changed(self) -> None:
+        config, errors = self.read_form()
+        # The preset field names the preset whose settings the form holds: any edit that
+        # leaves them shows "custom" (and an edit back to them shows the preset again).
+        preset_select = self.query_one("#preset", Select)
+        wanted = config.preset if config is not None else CUSTOM
+        if preset_select.value != wanted:
+            preset_select.value = wanted
+        self._show_preset_hint()
+        self._refresh_summary(config, errors)
+
+    def _show_preset_hint(self) -> None:
+        value = self.query_one("#preset", Select).value
+        row = self.query_one("#row-preset", FieldRow)
+        if value in PRESETS:
+            preset = PRESETS[str(value)]
+            row.hint = f"{preset.summary}. Seed project reported: {preset.claim}"
+        else:
+            row.hint = "your own settings; pick a preset to fill the form"
+        row.show_reason(None)
+
+    # ------------------------------------------------------------- dataset
+    def _request_dataset(self) -> None:
+        choice = self.query_one("#dataset", Select).value
+        row = self.query_one("#row-dataset", FieldRow)
+        if choice in PLANNED_DATASETS:
+            self._set_dataset(None, str(choice),
+                              f"{choice} needs a download, which this version can't do yet; "
+                              f"use {SAMPLE_NAME} or a path to its files")
+            return
+        key = self.dataset_name()
+        if choice == PATH_CHOICE:
+            path = Path(key).expanduser()
+            if not key:
+                self._set_dataset(None, key, "type the path of a dataset")
+                return
+            if not path.exists():
+                self._set_dataset(None, key, f"{key}: does not exist")
+                return
+        if key == self.dataset_key and (self.dataset is not None or self.dataset_error is None):
+            return   # already loaded or loading
+        self.dataset, self.dataset_key, self.dataset_error = None, key, None
+        row.hint = "loading..."
+        row.show_reason(None)
+        self._load_dataset(key)
+
+    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False, description="loading dataset")
+    def _load_dataset(self, key: str) -> None:
+        try:
+            dataset = cached_dataset(key)
+        except DatasetError as exc:
+            self.post_message(DatasetLoaded(key, None, str(exc)))
+        except Exception as exc:   # an unreadable file must not take the form down
+            self.post_message(DatasetLoaded(key, None, f"{key}: {exc.__class__.__name__}: {exc}"))
+        else:
+            self.post_message(DatasetLoaded(key, dataset, None))
+
+    @on(DatasetLoaded)
+    def _dataset_loaded(self, message: DatasetLoaded) -> None:
+        if message.key != self.dataset_name():
+            return   # the user has chosen another dataset since
+        self._set_dataset(message.dataset, message.key, message.error)
+
+    def _set_dataset(self, dataset: Dataset | None, key: str, error: str | None) -> None:
+        self.dataset, self.dataset_key, self.dataset_error = dataset, key, error
+        row = self.query_one("#row-dataset", FieldRow)
+        if dataset is not None:
+            kind = "digits" if dataset.class_names[0] == "0" else ", ".join(dataset.class_names[:3]) + "..."
+            row.hint = (f"{len(dataset.x_train):,} train / {len(dataset.x_test):,} test images, "
+                        f"{dataset.n_classes} classes ({kind})")
+        row.show_reason(error)
+        self._revalidate("batch_size")
+        self._form_changed()
+
+    # ------------------------------------------------------------- summary
+    def _refresh_summary(self, config: TrainConfig | None, errors: dict[str, str]) -> None:
+        summary = self.query_one("#summary", Static)
+        if config is None:
+            if self.dataset is None and self.dataset_error is None and len(errors) == 0:
+                summary.update("Loading the dataset...")
+                return
+            names = [self._label_of(name) for name in errors]
+            summary.update(f"[$text-error]To fix:[/] {', '.join(names)}\n"
+                           "The reason is beside each field.")
+            return
+        if self.dataset is None:
+            summary.update("Loading the dataset...")
+            return
+        data = self.dataset
+        sizes = config.architecture_sizes(data.n_features, data.n_classes)
+        arch = Architecture(sizes, config.activation, config.output, config.use_bias, config.dropout)
+        n_train = self.n_train() or 0
+        n_val = len(data.x_train) - n_train
+        batch = n_train if config.batch_size is None else config.batch_size
+        batches = math.ceil(n_train / batch) if batch else 0
+        lines = [
+            f"[b]Network[/]   {arch.describe()}, {arch.n_params:,} parameters",
+            f"[b]Per epoch[/] {n_train:,} samples ({n_val:,} held out), "
+            f"{batches:,} batch{'es' if batches != 1 else ''} ({config.describe_batch()})",
+        ]
+        speed = self.app.settings.measured_speed(speed_key(arch.describe(), config))
+        if speed:
+            per_epoch = n_train / speed
+            lines.append(f"[b]Time[/]      about {_fmt_seconds(per_epoch)} per epoch, "
+                         f"{_fmt_seconds(per_epoch * config.epochs)} for {config.epochs:,} epochs "
+                         f"({speed:,.0f} samples/s measured here)")
+        else:
+            lines.append("[b]Time[/]      not measured on this machine yet: "
+                         "the first run of this network measures it")
+        summary.update("\n".join(lines))
+
+    def _label_of(self, name: str) -> str:
+        if name == "form":
+            return "the settings"
+        try:
+            return self.query_one(f"#row-{name}", FieldRow).label
+        except Exception:
+            return name
+
+    # ------------------------------------------------------------- actions
+    def action_start(self) -> None:
+        message = self.query_one("#start-message", Static)
+        config, errors = self.read_form()
+        if config is None or self.dataset is None:
+            if errors:
+                names = ", ".join(self._label_of(name) for name in errors)
+                text = f"Can't start: fix {names} first (the reason is beside each field)."
+                first = next(iter(errors))
+                if first != "form":
+                    control = self.query_one(f"#row-{first}", FieldRow).control
+                    control.focus()
+                    self.query_one("#form").scroll_to_widget(control, animate=False)
+            else:
+                text = "Can't start yet: the dataset is still loading."
+            message.update(text)
+            message.add_class("-error")
+            self.notify(text, severity="error", timeout=4)
+            return
+        error = self.app.start_training(config, self.dataset)
+        if error:
+            message.update(f"Can't start: {error}")
+            message.add_class("-error")
+            self.notify(error, severity="error", timeout=4)
+            return
+        message.update("")
+        message.remove_class("-error")
+
+
+class PathExists(Validator):
+    """The dataset path must exist; whether it holds a dataset is known once it is loaded."""
+
+    def validate(self, value: str):
+        value = value.strip()
+        if not value:
+            return self.failure("type the path of a dataset")
+        if not Path(value).expanduser().exists():
+            return self.failure(f"{value}: does not exist")
+        return self.success()

@@ -1,0 +1,280 @@
+"""The training screen: one run, live. Charts of loss and accuracy per epoch, progress
+inside the epoch, the status panel, a table of per-epoch figures and the controls.
+
+The run itself trains in the app's thread worker; this screen only receives the
+trainer's events as messages (``messages.py``) and shows them. Handlers just record the
+numbers; a timer redraws at most four times a second, so a run of many short epochs
+cannot flood the UI.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from ...datasets import Dataset
+from ...training.config import TrainConfig
+from ...training.events import Diverged, Failed, Finished, Stopped
+from ..messages import (
+    BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
+)
+from ..widgets.charts import MetricChart
+from ..widgets.status import ENDED, RunStatus, RunView, fraction
+from ..widgets.too_small import TooSmall
+
+REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
+
+# Per-epoch table: the same figures as the CLI's --json lines, in this order.
+TABLE_COLUMNS = (("epoch", "epoch"), ("train_loss", "train loss"), ("train_acc", "train acc"),
+                 ("val_loss", "val loss"), ("val_acc", "val acc"), ("seconds", "seconds"))
+
+
+class TrainingScreen(Screen):
+    """Shows one run; the app owns its trainer and worker."""
+
+    BINDINGS = [
+        Binding("p", "pause", "Pause", id="pause", tooltip="Pause training after this batch"),
+        Binding("p", "resume", "Resume", id="resume", tooltip="Resume the paused run"),
+        Binding("s", "stop", "Stop", id="stop",
+                tooltip="Stop training; the trained weights and the history are kept"),
+        Binding("b", "back", "Setup", id="back", tooltip="Back to the setup screen"),
+        Binding("escape", "back", "Setup", show=False),
+        Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (stops a running run first)"),
+        Binding("question_mark", "app.help", "Help", show=False),
+    ]
+
+    def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False) -> None:
+        super().__init__()
+        self.config = config
+        self.dataset = dataset
+        self.redact_timings = redact_timings
+        self.view = RunView(epochs=config.epochs)
+        self.rows: list[dict] = []          # the history, one dict per epoch
+        self.architecture = ""
+        self._rows_shown = 0
+        self._dirty = True
+        self._charts_dirty = False
+        self.notice_text = ""
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TooSmall()
+        with Horizontal(id="charts"):
+            yield MetricChart("Loss", "loss", id="loss-chart")
+            yield MetricChart("Accuracy", "accuracy %", percent=True, id="acc-chart")
+        with Horizontal(id="lower"):
+            with Vertical(id="status-box", classes="panel"):
+                yield RunStatus(id="status", redact_timings=self.redact_timings)
+                yield ProgressBar(total=None, show_eta=False, id="epoch-progress")
+                yield Static("", id="running", markup=False)
+            with Vertical(id="results"):
+                with VerticalScroll(id="notice-box"):
+                    yield Static("", id="notice")
+                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.config.dataset} - {self.config.preset} - training"
+        table = self.query_one("#history", DataTable)
+        for key, label in TABLE_COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#notice-box").display = False
+        self.set_interval(REDRAW_INTERVAL, self.redraw)
+        self.redraw()
+
+    # ---------------------------------------------------------- trainer events
+    @on(RunBegan)
+    def _run_began(self, message: RunBegan) -> None:
+        event = message.event
+        self.architecture = event.architecture
+        self.view.state = "running"
+        self.view.started_at = time.monotonic()
+        self.view.n_batches = event.batches_per_epoch
+        self.sub_title = (f"{self.config.dataset} - {event.architecture} - "
+                          f"{event.n_params:,} parameters - {self.config.describe_batch()}")
+        self.app.refresh_bindings()
+        self._dirty = True
+
+    @on(BatchProgressed)
+    def _batch_progressed(self, message: BatchProgressed) -> None:
+        event = message.event
+        view = self.view
+        view.batch, view.n_batches = event.batch, event.n_batches
+        view.running_loss, view.running_acc = event.running_loss, event.running_acc
+        view.samples_per_s = event.samples_per_s
+        self._dirty = True
+
+    @on(EpochCompleted)
+    def _epoch_completed(self, message: EpochCompleted) -> None:
+        event = message.event
+        view = self.view
+        self.rows.append(event.row())
+        view.epoch, view.epochs = event.epoch, event.epochs
+        view.batch = 0
+        view.running_loss = view.running_acc = None
+        view.samples_per_s = event.samples_per_s
+        view.val_acc = event.val_acc
+        view.best_val_acc = event.best_val_acc
+        view.epoch_seconds.append(event.seconds)
+        view.trained_seconds = event.elapsed
+        self._dirty = self._charts_dirty = True
+
+    @on(RunPaused)
+    def _run_paused(self) -> None:
+        if self.view.state not in ("running", "pausing"):
+            return   # a stop or resume overtook the pause
+        self.view.state = "paused"
+        self.view.paused_at = time.monotonic()
+        self._after_state_change()
+
+    @on(RunResumed)
+    def _run_resumed(self) -> None:
+        if self.view.paused_at is not None:
+            self.view.paused_total += time.monotonic() - self.view.paused_at
+            self.view.paused_at = None
+        if self.view.state in ("paused", "pausing"):
+            self.view.state = "running"
+        self._after_state_change()
+
+    @on(RunEnded)
+    def _run_ended(self, message: RunEnded) -> None:
+        event = message.event
+        view = self.view
+        view.paused_at = None
+        view.ended_elapsed = event.elapsed
+        view.test_acc, view.test_loss = event.test_acc, event.test_loss
+        view.batch = 0
+        if isinstance(event, Finished):
+            view.state = "finished"
+            self._notice("finished", self._ended_words("Finished", event))
+        elif isinstance(event, Stopped):
+            view.state = "stopped"
+            self._notice("stopped", self._ended_words("Stopped on request", event)
+                         + " The weights trained so far and the history are kept.")
+        elif isinstance(event, Diverged):
+            view.state = "diverged"
+            loss = "NaN" if event.loss != event.loss else f"{event.loss:g}"
+            self._notice("diverged",
+                         f"Training diverged: the loss became {loss} at epoch {event.epoch}, "
+                         f"batch {event.batch}, so the run stopped itself. The weights are those "
+                         f"of the last good epoch ({event.epochs_completed}).\n"
+                         f"Hint: {event.hint}.")
+        elif isinstance(event, Failed):
+            view.state = "failed"
+            self._notice("failed", f"Training failed with an error:\n{event.message}\n\n"
+                         f"{event.details.strip()}")
+        self._charts_dirty = True
+        self._after_state_change()
+
+    @on(WorkerCrashed)
+    def _worker_crashed(self, message: WorkerCrashed) -> None:
+        if self.view.state in ENDED:
+            return
+        self.view.state = "failed"
+        error = message.error
+        self._notice("failed", f"The training worker stopped with an error:\n"
+                               f"{error.__class__.__name__}: {error}")
+        self._after_state_change()
+
+    def _ended_words(self, how: str, event) -> str:
+        text = f"{how} after {event.epochs_completed} epoch{'s' if event.epochs_completed != 1 else ''}."
+        if event.test_acc is not None:
+            text += (f" Test accuracy {event.test_acc:.4f} (loss {event.test_loss:.4f}) "
+                     f"on {len(self.dataset.x_test):,} test images, evaluated once.")
+        return text
+
+    def _notice(self, kind: str, text: str) -> None:
+        self.notice_text = text
+        notice = self.query_one("#notice", Static)
+        notice.update(text.replace("[", r"\["))
+        box = self.query_one("#notice-box")
+        for state in ENDED:
+            box.set_class(state == kind, f"-{state}")
+        box.display = True
+
+    def _after_state_change(self) -> None:
+        self._dirty = True
+        self.app.refresh_bindings()
+        self.redraw()
+
+    # ------------------------------------------------------------------ redraw
+    def redraw(self) -> None:
+        """Bring every widget up to date with what the events said (timer and state changes)."""
+        view = self.view
+        live = view.state in ("running", "pausing", "paused", "stopping")
+        if not (self._dirty or live):
+            return
+        self._dirty = False
+        self.query_one("#status", RunStatus).show(view)
+        bar = self.query_one("#epoch-progress", ProgressBar)
+        running = self.query_one("#running", Static)
+        if view.state in ENDED:
+            bar.update(total=max(view.epochs, 1), progress=view.epoch)
+            running.update(f"{view.epoch} of {view.epochs} epochs trained")
+        elif view.n_batches:
+            bar.update(total=view.n_batches, progress=view.batch)
+            if view.running_loss is not None:
+                running.update(f"epoch {view.epoch + 1}: batch {view.batch}/{view.n_batches}, "
+                               f"loss {view.running_loss:.4f}, acc {view.running_acc:.4f}")
+            else:
+                running.update(f"epoch {view.epoch + 1}: starting")
+        self._update_table()
+        if self._charts_dirty:
+            self._charts_dirty = False
+            epochs = [r["epoch"] for r in self.rows]
+            self.query_one("#loss-chart", MetricChart).set_data(
+                epochs, [r["train_loss"] for r in self.rows], [r["val_loss"] for r in self.rows])
+            self.query_one("#acc-chart", MetricChart).set_data(
+                epochs, [r["train_acc"] for r in self.rows], [r["val_acc"] for r in self.rows])
+
+    def _update_table(self) -> None:
+        table = self.query_one("#history", DataTable)
+        new_rows = self.rows[self._rows_shown:]
+        if not new_rows:
+            return
+        for row in new_rows:
+            seconds = "--" if self.redact_timings else f"{row['seconds']:.2f}"
+            table.add_row(str(row["epoch"]), f"{row['train_loss']:.4f}", fraction(row["train_acc"]),
+                          f"{row['val_loss']:.4f}", fraction(row["val_acc"]), seconds)
+        self._rows_shown = len(self.rows)
+        table.move_cursor(row=table.row_count - 1, animate=False)
+
+    # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        state = self.view.state
+        if action == "pause":
+            return state == "running"
+        if action == "resume":
+            return state in ("paused", "pausing")
+        if action == "stop":
+            return True if state in ("running", "paused", "pausing") else None
+        return True
+
+    def action_pause(self) -> None:
+        if self.app.pause_training():
+            self.view.state = "pausing"
+            self._after_state_change()
+
+    def action_resume(self) -> None:
+        if self.app.resume_training():
+            if self.view.state == "pausing":
+                # Resumed before the trainer reached the next batch: it never paused.
+                self.view.state = "running"
+            self._after_state_change()
+
+    def action_stop(self) -> None:
+        if self.app.stop_training():
+            self.view.state = "stopping"
+            self._after_state_change()
+
+    def action_back(self) -> None:
+        if self.view.state not in ENDED and self.app.stop_training():
+            self.notify("The run was stopped; its weights and history are kept.", timeout=3)
+        self.app.pop_screen()

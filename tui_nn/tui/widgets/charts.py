@@ -1,0 +1,99 @@
+"""Per-epoch line charts (loss, accuracy) drawn with plotext inside Textual.
+
+Each chart plots two series, training and validation, against the epoch number. The
+colours are picked per theme (plotext knows nothing of Textual themes): saturated
+on a dark background, darker on a light one, so lines and legend stay readable in both.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual_plotext import PlotextPlot
+
+# (train, validation) colours as RGB, per theme brightness. Blue and orange stay apart
+# for the common colour-vision deficiencies as well.
+SERIES_COLOURS = {
+    True: ((86, 182, 255), (255, 166, 64)),    # dark theme
+    False: ((0, 84, 190), (196, 78, 0)),       # light theme
+}
+MAX_POINTS = 300   # longer series are thinned: a redraw stays a few milliseconds
+
+
+def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
+    """At most ``limit`` evenly spaced points, always keeping the last (the newest epoch)."""
+    if len(xs) <= limit:
+        return xs, ys
+    step = math.ceil(len(xs) / limit)
+    keep = list(range(0, len(xs), step))
+    if keep[-1] != len(xs) - 1:
+        keep.append(len(xs) - 1)
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def epoch_ticks(last: int, count: int = 5) -> list[int]:
+    """Up to ``count`` whole-number ticks from 1 to ``last``."""
+    if last <= count:
+        return list(range(1, last + 1))
+    step = math.ceil((last - 1) / (count - 1))
+    ticks = list(range(1, last + 1, step))
+    return ticks
+
+
+class MetricChart(PlotextPlot):
+    """One metric, train and validation, per epoch. Call ``set_data`` then it redraws itself."""
+
+    def __init__(self, title: str, ylabel: str, *, percent: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, classes="metric-chart")
+        self.chart_title = title
+        self.ylabel = ylabel
+        self.percent = percent
+        self.epochs: list[int] = []
+        self.train: list[float] = []
+        self.val: list[float] = []
+
+    def on_mount(self) -> None:
+        # PlotextPlot's own on_mount registers the background colours; we re-plot with
+        # the other theme's line colours whenever the theme changes.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+        self.redraw()
+
+    def set_data(self, epochs: list[int], train: list[float], val: list[float]) -> None:
+        scale = 100.0 if self.percent else 1.0
+        self.epochs = list(epochs)
+        self.train = [v * scale for v in train]
+        self.val = [v * scale for v in val]
+        self.redraw()
+
+    def redraw(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.title(self.chart_title)
+        plt.xlabel("epoch")
+        plt.ylabel(self.ylabel)
+        dark = self.app.current_theme.dark
+        train_colour, val_colour = SERIES_COLOURS[dark]
+        last = self.epochs[-1] if self.epochs else 1
+        plt.xlim(1, max(last, 2))
+        plt.xticks(epoch_ticks(max(last, 2)))
+        if self.epochs:
+            xs, ys = thin(self.epochs, self.train)
+            plt.plot(xs, ys, marker="hd", color=train_colour, label="train")
+            finite = [(x, y) for x, y in zip(self.epochs, self.val) if math.isfinite(y)]
+            if finite:
+                vx, vy = thin([x for x, _ in finite], [y for _, y in finite])
+                plt.plot(vx, vy, marker="hd", color=val_colour, label="validation")
+            low, high = self._y_range()
+            plt.ylim(low, high)
+        self.refresh()
+
+    def _y_range(self) -> tuple[float, float]:
+        values = [v for v in self.train + self.val if math.isfinite(v)]
+        if not values:
+            return 0.0, 1.0
+        low, high = min(values), max(values)
+        if self.percent:
+            high = min(100.0, high + 1.0)
+            low = max(0.0, low - 1.0)
+        pad = (high - low) * 0.05 or max(abs(high) * 0.05, 0.01)
+        return low - pad if not self.percent else low, high + pad if not self.percent else high
