@@ -37,3 +37,16 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCRATCHNET_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("SCRATCHNET_DATA_DIR", str(base / "cache"))
     return base
+
+
+@pytest.fixture(scope="session")
+def inspection_model():
+    """(network, dataset): a small MLP trained for 3 epochs on the embedded sample (~1 s),
+    shared by the inspection tests; deterministic (fixed seed)."""
+    from tui_nn.datasets import load_embedded_sample
+    from tui_nn.training import TrainConfig, Trainer
+
+    dataset = load_embedded_sample()
+    result = Trainer(TrainConfig(hidden=(32,), epochs=3, seed=0), dataset).run()
+    assert result.status == "finished"
+    return result.network, dataset

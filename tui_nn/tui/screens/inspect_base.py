@@ -1,0 +1,170 @@
+"""What the four inspection screens share: the data they look at, the tabs row, the keys
+that move between them (1-4), escape to go back, and a modal listing every key.
+
+The screens are pushed over whatever screen opened them. Moving from one inspection
+screen to another replaces the top screen (``switch_screen``), so escape always goes
+back to where inspection began; the one exception is Enter on a confusion-matrix cell,
+which pushes the filtered list over the matrix, so escape returns to the matrix.
+What the user chose (list position, renderer, drawing, unit) lives in
+``InspectionData.view`` and survives the moves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Static
+
+from ...inspection.data import InspectionData
+from ..widgets.digit_grid import best_renderer, has_colour
+from ..widgets.inspect_parts import INSPECT_SCREENS, InspectNav
+from ..widgets.too_small import TooSmall
+
+# Absolute, so a subclass defined in another folder still finds it.
+INSPECT_TCSS = Path(__file__).resolve().parent.parent / "inspect.tcss"
+WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
+TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
+
+
+def make_inspect_screen(key: str, data: InspectionData, **kwargs) -> "InspectScreen":
+    """A new inspection screen by key: mistakes, confusion, draw or weights."""
+    from .inspect_confusion import ConfusionScreen
+    from .inspect_draw import DrawScreen
+    from .inspect_mistakes import MistakesScreen
+    from .inspect_weights import WeightsScreen
+
+    screens = {"mistakes": MistakesScreen, "confusion": ConfusionScreen, "draw": DrawScreen,
+               "weights": WeightsScreen}
+    if key not in screens:
+        raise ValueError(f"no inspection screen {key!r}; one of {', '.join(screens)}")
+    return screens[key](data, **kwargs)
+
+
+class InspectScreen(Screen):
+    """Base of the inspection screens. Subclasses set ``SCREEN_KEY`` and compose their
+    body between ``compose_top()`` and the Footer."""
+
+    CSS_PATH = str(INSPECT_TCSS)
+    SCREEN_KEY = ""
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="inspect-back", tooltip="Close inspection (back to where it opened)"),
+        Binding("question_mark", "keys", "Keys", id="inspect-keys", tooltip="List every key of this screen"),
+        Binding("1", "jump('mistakes')", "Mistakes", show=False, tooltip="The misclassified images"),
+        Binding("2", "jump('confusion')", "Confusion", show=False, tooltip="The confusion matrix"),
+        Binding("3", "jump('draw')", "Draw", show=False, tooltip="Draw a digit for the model"),
+        Binding("4", "jump('weights')", "Weights", show=False, tooltip="First-layer weights of each hidden unit"),
+    ]
+    # Keys handled inside a widget of the screen, listed by the keys modal: (keys, what).
+    WIDGET_KEYS: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, data: InspectionData, *, renderer: str | None = None) -> None:
+        super().__init__()
+        self.data = data
+        self.fixed_renderer = renderer   # None: the best that fits, chosen on resize
+        self.renderer = renderer or "ascii-half"
+
+    def memory(self) -> dict:
+        """This screen's part of the shared view memory."""
+        return self.data.view.setdefault(self.SCREEN_KEY, {})
+
+    def compose_top(self) -> ComposeResult:
+        yield Header()
+        yield TooSmall()
+        yield InspectNav(self.SCREEN_KEY, self.data.title)
+
+    def compose_bottom(self) -> ComposeResult:
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"inspect {self.data.title}".strip()
+        self._mounted = True
+        self._apply_size(self.app.size.width, self.app.size.height)
+
+    def on_resize(self, event: Resize) -> None:
+        if getattr(self, "_mounted", False):
+            self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        self.set_class(width >= WIDE_FROM, "-wide")
+        self._tall = width >= WIDE_FROM and height >= TALL_FROM
+        mode = self.fixed_renderer
+        if mode is None or not self.fits(mode):
+            mode = best_renderer(56 if self._tall else 0, 28 if self._tall else 0, has_colour(self.app))
+        if mode != self.renderer:
+            self.renderer = mode
+            self.renderer_changed()
+
+    def fits(self, mode: str) -> bool:
+        """Whether renderer ``mode`` fits the terminal beside the other panels: full-height
+        ASCII (56x28 cells) needs a wide and tall one; the half-height forms always fit."""
+        return mode != "ascii" or getattr(self, "_tall", False)
+
+    def renderer_changed(self) -> None:
+        """Called when ``self.renderer`` changed; subclasses redraw their grids."""
+
+    # --------------------------------------------------------------- actions
+    def action_cycle_renderer(self) -> None:
+        from ..widgets.digit_grid import next_renderer
+
+        mode = next_renderer(self.renderer)
+        while not self.fits(mode):        # skip what the terminal cannot show whole
+            mode = next_renderer(mode)
+        self.fixed_renderer = self.renderer = mode
+        self.data.view["renderer"] = mode
+        self.renderer_changed()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_keys(self) -> None:
+        self.app.push_screen(InspectKeysScreen(self))
+
+    def action_jump(self, key: str, **kwargs) -> None:
+        if key == self.SCREEN_KEY and not kwargs:
+            return
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 else None
+        if isinstance(below, InspectScreen) and below.SCREEN_KEY == key and not kwargs:
+            self.app.pop_screen()
+            return
+        renderer = self.data.view.get("renderer")
+        self.app.switch_screen(make_inspect_screen(key, self.data, renderer=renderer, **kwargs))
+
+
+class InspectKeysScreen(ModalScreen[None]):
+    """Every key of one inspection screen, read from its bindings."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close", id="close-inspect-keys")]
+
+    def __init__(self, screen: InspectScreen) -> None:
+        super().__init__()
+        self.for_screen = screen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="inspect-keys-dialog", classes="inspect-panel"):
+            yield Static("[b]Keys[/]  (escape closes)", id="inspect-keys-title")
+            with VerticalScroll(id="inspect-keys-body"):
+                yield Static(self._text(), id="inspect-keys-text")
+
+    def _text(self) -> str:
+        app = self.app
+        lines = [f"[b $text-accent]{dict(INSPECT_SCREENS).get(self.for_screen.SCREEN_KEY, '')}[/]"]
+        seen = set()
+        bindings = [b for cls in type(self.for_screen).__mro__ for b in cls.__dict__.get("BINDINGS", [])]
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            keys = ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
+            text = binding.tooltip or binding.description
+            if (keys, text) in seen:
+                continue
+            seen.add((keys, text))
+            lines.append(f"  [b]{keys:<14}[/] {text}")
+        for keys, text in self.for_screen.WIDGET_KEYS:
+            lines.append(f"  [b]{keys:<14}[/] {text}")
+        return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""Small parts shared by the inspection screens: the row of screen tabs, the class
+probability bars and the list of test images.
+
+Marks are letters and styles, never colour alone: the true class is marked ``T``, the
+predicted one ``P``; colour (theme variables, so dark and light both read) only adds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.binding import Binding
+from textual.markup import escape
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+# The inspection screens, in the order of their number keys.
+INSPECT_SCREENS = (("mistakes", "Mistakes"), ("confusion", "Confusion"), ("draw", "Draw"),
+                   ("weights", "Weights"))
+BAR = "\u2588"   # █
+
+
+class InspectNav(Widget):
+    """'1 Mistakes  2 Confusion  3 Draw  4 Weights', the current one highlighted; each
+    is a link to its screen (the keys 1-4 do the same)."""
+
+    DEFAULT_CSS = """
+    InspectNav {
+        height: 1;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, current: str, extra: str = "") -> None:
+        super().__init__(classes="inspect-nav")
+        self.current = current
+        self.extra = extra
+
+    def render(self) -> str:
+        parts = []
+        for number, (key, label) in enumerate(INSPECT_SCREENS, start=1):
+            if key == self.current:
+                parts.append(f"[reverse b] {number} {label} [/]")
+            else:
+                parts.append(f"[@click=screen.jump('{key}')] [b]{number}[/] {label} [/]")
+        return " ".join(parts) + (f"  [dim]{escape(self.extra)}[/]" if self.extra else "")
+
+
+def class_label(names: tuple[str, ...], c: int, width: int) -> str:
+    """Class ``c``'s name, cut to at most ``width`` characters."""
+    return names[c][:width]
+
+
+class ProbabilityBars(Widget):
+    """One bar per class: ``T`` marks the true class, ``P`` the predicted one."""
+
+    DEFAULT_CSS = """
+    ProbabilityBars {
+        height: auto;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.proba: np.ndarray | None = None
+        self.class_names: tuple[str, ...] = ()
+        self.true: int | None = None
+        self.predicted: int | None = None
+
+    def show(self, proba: np.ndarray | None, class_names: tuple[str, ...], *,
+             true: int | None = None, predicted: int | None = None) -> None:
+        self.proba = None if proba is None else np.asarray(proba, np.float64)
+        self.class_names = class_names
+        self.true = true
+        self.predicted = predicted if predicted is not None or proba is None else int(np.argmax(proba))
+        self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return max(len(self.class_names), 1) + (1 if self.true is not None else 0)
+
+    def render(self) -> str:
+        if self.proba is None:
+            return ""
+        width = max(self.size.width, 12)
+        names = self.class_names
+        longest = max(len(n) for n in names)
+        # "TP name bar 100.0%": marks 2, spaces 3, percentage 6; the bar gets at least 3.
+        name_w = longest if width - longest - 11 >= 5 else max(1, min(longest, width - 14))
+        bar_w = max(1, width - name_w - 11)
+        lines = []
+        for c, p in enumerate(self.proba):
+            mark = ("T" if c == self.true else " ") + ("P" if c == self.predicted else " ")
+            filled = int(round(p * bar_w))
+            bar = BAR * filled + " " * (bar_w - filled)
+            label = escape(class_label(names, c, name_w).ljust(name_w))
+            line = f"{mark} {label} {bar} {100 * p:5.1f}%"
+            if c == self.predicted and self.true is not None and c != self.true:
+                line = f"[b $text-error]{line}[/]"
+            elif c == self.true or (self.true is None and c == self.predicted):
+                line = f"[b $text-success]{line}[/]"
+            lines.append(line)
+        if self.true is not None:
+            legend = "T true class  P predicted" if width >= 25 else "T true  P pred."
+            lines.append(f"[dim]{legend[:width]}[/]")
+        return "\n".join(lines)
+
+
+class ImageTable(DataTable):
+    """The list of test images: a DataTable whose keys suit a list (j/k, home/end)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
