@@ -21,6 +21,9 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..datasets import Dataset
+from ..locations import runs_dir
+from ..runs import RunRecorder, RunStore, RunStoreError
+from ..runs.recorder import dataset_identity
 from ..training.config import ConfigError, TrainConfig
 from ..training.trainer import RunResult, Trainer
 from .messages import WorkerCrashed, message_for
@@ -62,6 +65,9 @@ class ScratchnetApp(App[None]):
         self.training_screen: TrainingScreen | None = None
         self.training_worker: Worker | None = None
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
+        self.run_store = RunStore(runs_dir())
+        self.run_path = None          # the folder recording the current run, if it is recorded
+        self._inspection = None       # InspectionData of the last ended run, built on demand
 
     # ------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -106,10 +112,47 @@ class ScratchnetApp(App[None]):
         except ConfigError as exc:
             return str(exc)
         self.settings.save_last_config(config)
+        self._record(trainer, config, dataset)
         self.trainer, self.training_screen = trainer, screen
+        self._inspection = None
         self.push_screen(screen)
         self.training_worker = self._train(trainer)
         return None
+
+    def _record(self, trainer: Trainer, config: TrainConfig, dataset: Dataset) -> None:
+        """Record the run in the runs directory; if the disk refuses, train anyway and say so."""
+        self.run_path = None
+        try:
+            self.run_path = self.run_store.create(config, dataset_identity(dataset))
+        except (OSError, RunStoreError) as exc:
+            self.notify(f"This run is not being saved: {getattr(exc, 'strerror', None) or exc}",
+                        severity="warning", timeout=8)
+            return
+        to_screen = trainer.on_event
+        recorder = RunRecorder(self.run_path, trainer, dataset,
+                               on_problem=lambda text: self.call_from_thread(
+                                   self.notify, text[0].upper() + text[1:], severity="warning", timeout=8))
+
+        def on_event(event) -> None:
+            recorder(event)       # written before the screen hears of it
+            to_screen(event)
+        trainer.on_event = on_event
+
+    def open_inspection(self) -> None:
+        """The misclassification browser (and its sibling screens) on the ended run."""
+        from ..inspection import inspection_data_from
+        from .screens.inspect_mistakes import MistakesScreen
+
+        if self.trainer is None or self.training_active:
+            self.notify("Inspection opens once the run has ended.", severity="warning")
+            return
+        if self._inspection is None:
+            dataset = self.training_screen.dataset
+            if not len(dataset.x_test):
+                self.notify(f"{dataset.name} has no test images to inspect.", severity="warning")
+                return
+            self._inspection = inspection_data_from(self.trainer.network, dataset)
+        self.push_screen(MistakesScreen(self._inspection))
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False, description="training")
     def _train(self, trainer: Trainer) -> RunResult:
@@ -189,6 +232,9 @@ class ScratchnetApp(App[None]):
             if state in ("running", "paused", "pausing"):
                 yield SystemCommand("Stop training", "Stop; the weights and history are kept",
                                     screen.action_stop)
+            if state in ("finished", "stopped", "diverged"):
+                yield SystemCommand("Inspect the model", "Misclassified test images, confusion matrix, "
+                                    "draw a digit, first-layer weights", self.open_inspection)
             yield SystemCommand("Back to setup", "Change the hyperparameters", screen.action_back)
         yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
                             self.action_toggle_theme)

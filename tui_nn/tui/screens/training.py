@@ -43,6 +43,8 @@ class TrainingScreen(Screen):
         Binding("p", "resume", "Resume", id="resume", tooltip="Resume the paused run"),
         Binding("s", "stop", "Stop", id="stop",
                 tooltip="Stop training; the trained weights and the history are kept"),
+        Binding("i", "inspect", "Inspect", id="inspect",
+                tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
         Binding("b", "back", "Setup", id="back", tooltip="Back to the setup screen"),
         Binding("escape", "back", "Setup", show=False),
         Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (stops a running run first)"),
@@ -255,6 +257,9 @@ class TrainingScreen(Screen):
             return state in ("paused", "pausing")
         if action == "stop":
             return True if state in ("running", "paused", "pausing") else None
+        if action == "inspect":
+            # shown once the run has ended with weights worth looking at
+            return state in ("finished", "stopped", "diverged")
         return True
 
     def action_pause(self) -> None:
@@ -273,6 +278,9 @@ class TrainingScreen(Screen):
         if self.app.stop_training():
             self.view.state = "stopping"
             self._after_state_change()
+
+    def action_inspect(self) -> None:
+        self.app.open_inspection()
 
     def action_back(self) -> None:
         if self.view.state not in ENDED and self.app.stop_training():
