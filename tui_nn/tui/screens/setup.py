@@ -23,9 +23,9 @@ from textual.screen import Screen
 from textual.validation import Validator
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from ...datasets import Dataset, DatasetError, load_dataset
+from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
+from ...datasets.cache import human_bytes
 from ...datasets.embedded import SAMPLE_NAME
-from ...datasets.registry import PLANNED_DATASETS
 from ...nn.activations import ACTIVATIONS
 from ...nn.initializers import INITS
 from ...nn.losses import LOSSES
@@ -40,6 +40,7 @@ from ...training.trainer import validation_split
 from ..settings import speed_key
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.too_small import TooSmall
+from .download import DownloadScreen
 
 CUSTOM = "custom"
 PATH_CHOICE = "<path>"           # the dataset option that reveals the path field
@@ -64,10 +65,13 @@ def cached_dataset(key: str) -> Dataset:
 
 
 def dataset_options() -> list[tuple[str, str]]:
-    """The dataset choices: the embedded sample, each downloadable set, a path on disk.
-    A named set joins this list as ``tui_nn.datasets.registry`` learns to load it."""
+    """The dataset choices: the embedded sample, each downloadable set with its state
+    (cached, or the size to download), a path on disk."""
     options = [(f"{SAMPLE_NAME} (ready)", SAMPLE_NAME)]
-    options += [(f"{name} (download)", name) for name in PLANNED_DATASETS]
+    for name in DOWNLOADABLE:
+        status = dataset_status(name)
+        state = "cached" if status.ready else f"download {human_bytes(status.download_bytes)}"
+        options.append((f"{name} ({state})", name))
     options.append(("a path on disk", PATH_CHOICE))
     return options
 
@@ -142,6 +146,8 @@ class SetupScreen(Screen):
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",
                 tooltip="Start training with these settings (Enter in a field does the same)"),
+        Binding("ctrl+d", "download", "Download", id="download",
+                tooltip="Download the chosen dataset (asks first, shows progress, can be cancelled)"),
     ]
 
     def __init__(self, initial: TrainConfig | None = None) -> None:
@@ -397,10 +403,11 @@ class SetupScreen(Screen):
     def _request_dataset(self) -> None:
         choice = self.query_one("#dataset", Select).value
         row = self.query_one("#row-dataset", FieldRow)
-        if choice in PLANNED_DATASETS:
+        if choice in DOWNLOADABLE and not dataset_status(str(choice)).ready:
+            size = human_bytes(dataset_status(str(choice)).download_bytes)
             self._set_dataset(None, str(choice),
-                              f"{choice} needs a download, which this version can't do yet; "
-                              f"use {SAMPLE_NAME} or a path to its files")
+                              f"{choice} is not downloaded yet ({size}): press ctrl+d to download it")
+            self.app.refresh_bindings()
             return
         key = self.dataset_name()
         if choice == PATH_CHOICE:
@@ -492,7 +499,35 @@ class SetupScreen(Screen):
             return name
 
     # ------------------------------------------------------------- actions
+    def _download_needed(self) -> str | None:
+        choice = self.query_one("#dataset", Select).value
+        if choice in DOWNLOADABLE and not dataset_status(str(choice)).ready:
+            return str(choice)
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download":
+            return self._download_needed() is not None
+        return True
+
+    def action_download(self) -> None:
+        name = self._download_needed()
+        if name is None:
+            return
+
+        def downloaded(ok: bool | None) -> None:
+            select = self.query_one("#dataset", Select)
+            select.set_options(dataset_options())
+            select.value = name
+            self.dataset_key = None
+            self._request_dataset()
+            self.app.refresh_bindings()
+        self.app.push_screen(DownloadScreen(name), downloaded)
+
     def action_start(self) -> None:
+        if self._download_needed():
+            self.action_download()   # ask before downloading; start again once it is here
+            return
         message = self.query_one("#start-message", Static)
         config, errors = self.read_form()
         if config is None or self.dataset is None:
