@@ -30,6 +30,11 @@ class HelpScreen(ModalScreen[None]):
 
     def _help_text(self) -> str:
         from ..app import ScratchnetApp
+        from .inspect_base import InspectScreen
+        from .inspect_confusion import ConfusionScreen
+        from .inspect_draw import DrawScreen
+        from .inspect_mistakes import MistakesScreen
+        from .inspect_weights import WeightsScreen
         from .setup import SetupScreen
         from .training import TrainingScreen
 
@@ -37,6 +42,11 @@ class HelpScreen(ModalScreen[None]):
             ("Everywhere", ScratchnetApp.BINDINGS),
             ("Setup screen", SetupScreen.BINDINGS),
             ("Training screen", TrainingScreen.BINDINGS),
+            ("Inspection screens (i on an ended run)", InspectScreen.BINDINGS),
+            ("Misclassified images", MistakesScreen.BINDINGS),
+            ("Confusion matrix", ConfusionScreen.BINDINGS),
+            ("Draw a digit", DrawScreen.BINDINGS),
+            ("First-layer weights", WeightsScreen.BINDINGS),
         ]
         lines: list[str] = []
         for title, bindings in sections:
