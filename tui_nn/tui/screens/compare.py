@@ -1,0 +1,274 @@
+"""Looking at recorded runs: one run's curves (``RunChartsScreen``) and several runs side
+by side (``CompareScreen``): their validation loss and accuracy overlaid, a legend, and
+their configurations in one table with the settings that differ marked ``*`` and
+highlighted. Both read the run folders through ``RunStore`` when mounted (a few small
+files per run) and can be pushed over any screen; escape goes back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ...runs.store import RunInfo, RunStore, RunStoreError
+from ...training.config import TrainConfig
+from ..widgets.charts import MetricChart
+from ..widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
+from ..widgets.too_small import TooSmall
+from .runs_dialogs import RUNS_TCSS
+
+DIFF_MARK = "*"
+SETTINGS = [f.name for f in fields(TrainConfig)]
+
+
+@dataclass
+class LoadedRun:
+    """What the comparison needs of one run; ``problems`` says what could not be read."""
+
+    path: Path
+    info: RunInfo
+    config: TrainConfig | None = None
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.info.name or self.info.run_id
+
+
+def load_run(store: RunStore, path: Path) -> LoadedRun:
+    run = LoadedRun(Path(path), store.info(Path(path)))
+    try:
+        run.config, _meta = store.config(run.path)
+    except RunStoreError as exc:
+        run.problems.append(str(exc))
+    try:
+        run.history = store.history(run.path)
+    except RunStoreError as exc:
+        run.problems.append(str(exc))
+    return run
+
+
+def _column(history: pd.DataFrame, name: str) -> list[float]:
+    if name not in history:
+        return []
+    return [float(v) if pd.notna(v) else math.nan for v in history[name]]
+
+
+def curve(run: LoadedRun, metric: str) -> tuple[Series, bool]:
+    """The run's validation ``metric`` (loss or acc) per epoch; the training one when the
+    run kept no validation set. Returns (series, is_validation)."""
+    history = run.history
+    epochs = [int(e) for e in history["epoch"]] if "epoch" in history else []
+    val = _column(history, f"val_{metric}")
+    if any(math.isfinite(v) for v in val):
+        return Series(run.name, epochs, val), True
+    return Series(run.name, epochs, _column(history, f"train_{metric}")), False
+
+
+def setting_text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "full"
+    if isinstance(value, (tuple, list)):
+        return "-".join(str(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def config_rows(runs: list[LoadedRun]) -> list[tuple[str, list[str], bool]]:
+    """(setting, one value per run, differs?) for every TrainConfig field; a run whose
+    configuration is unreadable shows '?' and does not count in 'differs'."""
+    rows = []
+    for name in SETTINGS:
+        if name == "batch_size":
+            values = [setting_text(r.config.batch_size) if r.config else "?" for r in runs]
+        else:
+            values = [setting_text(getattr(r.config, name)) if r.config else "?" for r in runs]
+        known = {v for v, r in zip(values, runs) if r.config is not None}
+        rows.append((name, values, len(known) > 1))
+    return rows
+
+
+def differing_first(rows: list[tuple[str, list[str], bool]]) -> list[tuple[str, list[str], bool]]:
+    """The settings that differ first (where a small window shows them), each group in
+    the configuration's order."""
+    return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+
+
+def _percent(value: float | None) -> str:
+    return "\u2013" if value is None else f"{100 * value:.1f}%"
+
+
+class CompareScreen(Screen):
+    """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
+
+    CSS_PATH = str(RUNS_TCSS)
+    AUTO_FOCUS = "#compare-config"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="compare-back", tooltip="Back to the runs list"),
+        Binding("d", "toggle_differences", "Only differences", id="compare-diff",
+                tooltip="Show only the settings that differ, or every setting"),
+        Binding("z", "toggle_zoom", "Charts/table", id="compare-zoom",
+                tooltip="Give the whole screen to the charts, to the table, or share it"),
+    ]
+    LAYOUTS = ("both", "charts", "table")
+
+    def __init__(self, store: RunStore, paths: list[Path]) -> None:
+        super().__init__()
+        if len(paths) < 1:
+            raise ValueError("CompareScreen needs at least one run")
+        self.store = store
+        self.paths = [Path(p) for p in paths]
+        self.runs: list[LoadedRun] = []
+        self.only_differences = False
+        self.layout_mode = "both"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TooSmall()
+        with Horizontal(id="compare-charts"):
+            yield OverlayChart("Validation loss", "loss", id="compare-loss")
+            yield OverlayChart("Validation accuracy", "%", percent=True, id="compare-acc")
+        yield RunLegend(id="compare-legend")
+        yield DataTable(id="compare-config", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"compare {len(self.paths)} runs"
+        self.runs = [load_run(self.store, p) for p in self.paths]
+        loss = [curve(r, "loss") for r in self.runs]
+        acc = [curve(r, "acc") for r in self.runs]
+        self.query_one("#compare-loss", OverlayChart).set_series([s for s, _ in loss])
+        self.query_one("#compare-acc", OverlayChart).set_series([s for s, _ in acc])
+        if not all(val for _, val in loss):
+            self.query_one("#compare-loss", OverlayChart).chart_title = "Validation loss (train where none)"
+            self.query_one("#compare-acc", OverlayChart).chart_title = "Validation accuracy (train where none)"
+        entries = []
+        for run, (_, has_val) in zip(self.runs, loss):
+            info = run.info
+            detail = (f"best val {_percent(info.best_val_acc)} \u00b7 test {_percent(info.test_acc)} \u00b7 "
+                      f"{info.epochs} ep \u00b7 {info.status}")
+            if not has_val and len(run.history):
+                detail += " \u00b7 no validation set: training curve"
+            if run.problems:
+                detail += " \u00b7 " + "; ".join(run.problems)
+            entries.append((run.name, detail))
+        self.query_one("#compare-legend", RunLegend).set_entries(entries)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.fill_table())
+        self.fill_table()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.runs:
+            self.fill_table()
+
+    def fill_table(self) -> None:
+        table = self.query_one("#compare-config", DataTable)
+        variables = self.app.get_css_variables()
+        accent = variables.get("text-accent", "")
+        dark = self.app.current_theme.dark
+        rows = config_rows(self.runs)
+        differing = sum(1 for *_x, d in rows if d)
+        label_width = max(len(name) for name in SETTINGS) + 2
+        room = max(self.app.size.width - label_width - 6, 10 * len(self.runs))
+        width = max(10, min(24, room // max(len(self.runs), 1) - 2))
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column(Text("setting"), key="setting", width=label_width)
+        for index, run in enumerate(self.runs):
+            header = run_label(index, run.name, width)
+            header.stylize(f"bold {rgb_hex(run_colour(index, dark))}")
+            table.add_column(header, key=f"run{index}", width=width)
+        for name, values, differs in differing_first(rows):
+            if self.only_differences and not differs:
+                continue
+            style = f"bold {accent}" if differs else ""
+            label = Text(f"{DIFF_MARK if differs else ' '} {name}", style=style, no_wrap=True)
+            cells = [Text(v, style=style, no_wrap=True, overflow="ellipsis") for v in values]
+            table.add_row(label, *cells, key=name)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        where = "only the differing settings" if self.only_differences else "every setting"
+        table.border_title = "Configuration"
+        table.border_subtitle = (f"{DIFF_MARK} {differing} of {len(rows)} differ \u00b7 "
+                                 f"d: {'all' if self.only_differences else 'only differences'}")
+        table.tooltip = f"Showing {where}; {DIFF_MARK} marks a setting that differs between the runs."
+
+    def differing_settings(self) -> list[str]:
+        return [name for name, _values, differs in config_rows(self.runs) if differs]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_differences(self) -> None:
+        self.only_differences = not self.only_differences
+        self.fill_table()
+
+    def action_toggle_zoom(self) -> None:
+        self.layout_mode = self.LAYOUTS[(self.LAYOUTS.index(self.layout_mode) + 1) % len(self.LAYOUTS)]
+        for mode in self.LAYOUTS:
+            self.set_class(self.layout_mode == mode, f"-{mode}")
+
+
+class RunChartsScreen(Screen):
+    """``RunChartsScreen(store, path)``: one run's loss and accuracy per epoch, training
+    and validation, from its history.csv."""
+
+    CSS_PATH = str(RUNS_TCSS)
+    BINDINGS = [Binding("escape", "back", "Back", id="run-charts-back", tooltip="Back to the runs list")]
+
+    def __init__(self, store: RunStore, path: Path) -> None:
+        super().__init__()
+        self.store = store
+        self.path = Path(path)
+        self.run: LoadedRun | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TooSmall()
+        yield Static("", id="run-charts-summary")
+        with Horizontal(id="run-charts"):
+            yield MetricChart("Loss", "loss", id="run-charts-loss")
+            yield MetricChart("Accuracy", "%", percent=True, id="run-charts-acc")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        run = self.run = load_run(self.store, self.path)
+        self.sub_title = f"run {run.name}"
+        history = run.history
+        epochs = [int(e) for e in history["epoch"]] if "epoch" in history else []
+        self.query_one("#run-charts-loss", MetricChart).set_data(
+            epochs, _column(history, "train_loss"), _column(history, "val_loss"))
+        self.query_one("#run-charts-acc", MetricChart).set_data(
+            epochs, _column(history, "train_acc"), _column(history, "val_acc"))
+        info = run.info
+        head = Text.assemble((run.name, "bold"), f"  {info.run_id}  ", (info.status, "bold"))
+        if run.problems or info.problem:
+            second = Text("; ".join(dict.fromkeys([*run.problems, info.problem] if info.problem else run.problems)),
+                          style="bold")
+        elif not epochs:
+            second = Text("No epoch was recorded.")
+        else:
+            second = Text(f"{info.architecture} \u00b7 {info.optimizer} lr {info.lr:g} \u00b7 batch {info.batch} "
+                          f"\u00b7 {info.epochs} epochs \u00b7 best val {_percent(info.best_val_acc)} \u00b7 "
+                          f"test {_percent(info.test_acc)}" if isinstance(info.lr, (int, float)) else
+                          f"{info.architecture} \u00b7 {info.epochs} epochs")
+        for line in (head, second):
+            line.no_wrap = True
+            line.overflow = "ellipsis"
+        self.query_one("#run-charts-summary", Static).update(Text("\n").join([head, second]))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
