@@ -14,16 +14,17 @@ from __future__ import annotations
 import statistics
 from typing import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..datasets import Dataset
 from ..locations import runs_dir
 from ..runs import RunRecorder, RunStore, RunStoreError
-from ..runs.recorder import dataset_identity
+from ..runs.recorder import dataset_identity, load_for_resume
 from ..training.config import ConfigError, TrainConfig
 from ..training.trainer import RunResult, Trainer
 from .messages import WorkerCrashed, message_for
@@ -49,6 +50,8 @@ class ScratchnetApp(App[None]):
         # Ctrl+C quits as in any terminal program (Textual would otherwise copy with it).
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c"),
         Binding("f1", "help", "Help", id="help", tooltip="Show every key (also ?)"),
+        Binding("f2", "runs", "Runs", id="runs",
+                tooltip="Past runs: compare, export, inspect, re-run, resume, rename, delete"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme",
                 tooltip="Switch between the dark and light theme"),
     ]
@@ -79,13 +82,15 @@ class ScratchnetApp(App[None]):
             self.theme = theme
         self._update_size_classes()
 
-    def on_resize(self) -> None:
-        self._update_size_classes()
+    def on_resize(self, event: events.Resize) -> None:
+        # This handler runs before App's own, which is what updates ``self.size``:
+        # the new size is the event's.
+        self._update_size_classes(event.size)
 
-    def _update_size_classes(self) -> None:
+    def _update_size_classes(self, size: Size | None = None) -> None:
         """The stylesheet reflows by these classes: ``-narrow`` stacks the setup panels,
         ``-too-small`` replaces every layout with the enlarge message."""
-        width, height = self.size
+        width, height = size or self.size
         self.set_class(width < NARROW_BELOW, "-narrow")
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(too_small, "-too-small")
@@ -100,38 +105,54 @@ class ScratchnetApp(App[None]):
         return self.training_worker is not None and self.training_worker.state in (
             WorkerState.PENDING, WorkerState.RUNNING)
 
-    def start_training(self, config: TrainConfig, dataset: Dataset) -> str | None:
-        """Build the trainer, show the training screen and start the worker.
+    def start_training(self, config: TrainConfig, dataset: Dataset, *, resume_from=None) -> str | None:
+        """Build the trainer, show the training screen and start the worker; with
+        ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs.
         Returns why it could not start, or None."""
         if self.training_active:
             return "a run is still stopping; try again in a moment"
-        screen = TrainingScreen(config, dataset, redact_timings=self.redact_timings)
+        saved: dict = {"best_params": None}
+        continuing: dict = {}
+        if resume_from is not None:
+            from ..nn import ModelFileError
+            try:
+                saved = load_for_resume(self.run_store, resume_from)
+            except (RunStoreError, ModelFileError, OSError) as exc:
+                return str(exc)
+            continuing = dict(network=saved["network"], history=saved["history"],
+                              resume_state=saved["resume_state"])
+        screen = TrainingScreen(config, dataset, redact_timings=self.redact_timings,
+                                previous=saved["history"].to_dict("records") if continuing else None)
         try:
             trainer = Trainer(config, dataset, on_event=lambda event: screen.post_message(message_for(event)),
-                              progress_interval=self.progress_interval, blas_threads=1)
-        except ConfigError as exc:
+                              progress_interval=self.progress_interval, blas_threads=1, **continuing)
+        except (ConfigError, ValueError) as exc:
             return str(exc)
-        self.settings.save_last_config(config)
-        self._record(trainer, config, dataset)
+        if resume_from is None:
+            self.settings.save_last_config(config)
+        self._record(trainer, config, dataset, resume_from, saved["best_params"])
         self.trainer, self.training_screen = trainer, screen
         self._inspection = None
         self.push_screen(screen)
         self.training_worker = self._train(trainer)
         return None
 
-    def _record(self, trainer: Trainer, config: TrainConfig, dataset: Dataset) -> None:
-        """Record the run in the runs directory; if the disk refuses, train anyway and say so."""
-        self.run_path = None
+    def _record(self, trainer: Trainer, config: TrainConfig, dataset: Dataset,
+                run_path=None, best_params=None) -> None:
+        """Record the run in the runs directory (a continued run in its own folder); if the
+        disk refuses, train anyway and say so."""
+        self.run_path = run_path
         try:
-            self.run_path = self.run_store.create(config, dataset_identity(dataset))
+            if run_path is None:
+                self.run_path = self.run_store.create(config, dataset_identity(dataset))
+            to_screen = trainer.on_event
+            recorder = RunRecorder(self.run_path, trainer, dataset, best_params=best_params,
+                                   on_problem=lambda text: self.call_from_thread(
+                                       self.notify, text[0].upper() + text[1:], severity="warning", timeout=8))
         except (OSError, RunStoreError) as exc:
             self.notify(f"This run is not being saved: {getattr(exc, 'strerror', None) or exc}",
                         severity="warning", timeout=8)
             return
-        to_screen = trainer.on_event
-        recorder = RunRecorder(self.run_path, trainer, dataset,
-                               on_problem=lambda text: self.call_from_thread(
-                                   self.notify, text[0].upper() + text[1:], severity="warning", timeout=8))
 
         def on_event(event) -> None:
             recorder(event)       # written before the screen hears of it
@@ -208,6 +229,71 @@ class ScratchnetApp(App[None]):
             self.trainer.stop()
         super().exit(*args, **kwargs)
 
+    # ----------------------------------------------------------------- runs
+    def action_runs(self) -> None:
+        from .screens.runs import RunsScreen
+
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen(self.run_store))
+
+    def on_run_action(self, message) -> None:
+        """A row action of the runs screen: the data is loaded in a worker, then acted on."""
+        if message.action == "resume":
+            from .screens.runs_dialogs import ResumeEpochsScreen
+
+            def chosen(text: str | None) -> None:
+                if text:
+                    self._load_for_run_action(message.action, message.path, int(text))
+            config, _ = self.run_store.config(message.path)
+            self.push_screen(ResumeEpochsScreen(str(config.epochs)), chosen)
+            return
+        self._load_for_run_action(message.action, message.path)
+
+    @work(thread=True, exclusive=True, group="run-action", exit_on_error=False, description="loading a run")
+    def _load_for_run_action(self, action: str, path, epochs: int | None = None) -> None:
+        from ..datasets import DatasetError
+        from ..inspection import inspection_data_from_run
+        from .screens.setup import cached_dataset
+
+        try:
+            config, _ = self.run_store.config(path)
+            if action == "inspect":
+                data = inspection_data_from_run(path)
+                self.call_from_thread(self._show_inspection, data)
+                return
+            if action == "use":
+                self.call_from_thread(self._use_config, config)
+                return
+            dataset = cached_dataset(config.dataset)
+        except (RunStoreError, DatasetError, ValueError, OSError) as exc:
+            self.call_from_thread(self.notify, f"Can't {action} this run: {exc}", severity="error", timeout=8)
+            return
+        if action == "rerun":   # the same config and seed: the same result
+            self.call_from_thread(self._start_from_runs, config, dataset, None)
+        elif action == "resume":
+            self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path)
+
+    def _show_inspection(self, data) -> None:
+        from .screens.inspect_mistakes import MistakesScreen
+        self.push_screen(MistakesScreen(data))
+
+    def _back_to_setup(self) -> SetupScreen:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SetupScreen):
+            self.pop_screen()
+        return self.screen
+
+    def _use_config(self, config: TrainConfig) -> None:
+        setup = self._back_to_setup()
+        if isinstance(setup, SetupScreen):
+            setup.fill(config)
+            self.notify("The form holds that run's settings: change what you like, then start.", timeout=5)
+
+    def _start_from_runs(self, config: TrainConfig, dataset: Dataset, resume_from) -> None:
+        self._back_to_setup()
+        error = self.start_training(config, dataset, resume_from=resume_from)
+        if error:
+            self.notify(f"Can't start: {error}", severity="error", timeout=8)
+
     # -------------------------------------------------------------- actions
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -236,6 +322,7 @@ class ScratchnetApp(App[None]):
                 yield SystemCommand("Inspect the model", "Misclassified test images, confusion matrix, "
                                     "draw a digit, first-layer weights", self.open_inspection)
             yield SystemCommand("Back to setup", "Change the hyperparameters", screen.action_back)
+        yield SystemCommand("Runs", "Past runs: compare, export, inspect, re-run, resume", self.action_runs)
         yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
                             self.action_toggle_theme)
         yield SystemCommand("Keys", "Show every key binding", self.action_help)

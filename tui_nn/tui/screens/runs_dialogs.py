@@ -62,9 +62,12 @@ def _not_blank(value: str) -> bool:
 
 
 class RenameRunScreen(ModalScreen[str | None]):
-    """Asks for a run's new name (not empty). Dismisses with the name, or None."""
+    """Asks for a run's new name (not empty). Dismisses with the name, or None.
+    Subclasses ask for other one-line values by changing the class attributes."""
 
     CSS_PATH = str(RUNS_TCSS)
+    DIALOG_TITLE, LABEL, OK_LABEL = "Rename run", "New name:", "Rename"
+    CHECK, CHECK_FAILURE = staticmethod(_not_blank), "The name cannot be empty."
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="runs-rename-cancel")]
 
     def __init__(self, current: str) -> None:
@@ -73,17 +76,17 @@ class RenameRunScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-rename-dialog", classes="runs-dialog"):
-            yield Static("New name:", classes="runs-dialog-text")
+            yield Static(self.LABEL, classes="runs-dialog-text")
             yield Input(self.current, id="runs-rename-input", select_on_focus=True,
-                        validators=[Function(_not_blank, "The name cannot be empty.")],
+                        validators=[Function(self.CHECK, self.CHECK_FAILURE)],
                         validate_on=["changed", "submitted"])
             yield Static("", id="runs-rename-error", classes="runs-dialog-error")
             with Horizontal(classes="runs-dialog-buttons"):
-                yield Button("Rename", id="runs-rename-ok", variant="primary")
+                yield Button(self.OK_LABEL, id="runs-rename-ok", variant="primary")
                 yield Button("Cancel", id="runs-rename-no")
 
     def on_mount(self) -> None:
-        self.query_one("#runs-rename-dialog").border_title = "Rename run"
+        self.query_one("#runs-rename-dialog").border_title = self.DIALOG_TITLE
         self.query_one("#runs-rename-input").focus()
 
     @on(Input.Changed, "#runs-rename-input")
@@ -108,6 +111,18 @@ class RenameRunScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#runs-rename-no")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _epochs_ok(value: str) -> bool:
+    value = value.strip()
+    return value.isdigit() and 1 <= int(value) <= 100_000
+
+
+class ResumeEpochsScreen(RenameRunScreen):
+    """Asks how many more epochs to train a resumed run. Dismisses with the text, or None."""
+
+    DIALOG_TITLE, LABEL, OK_LABEL = "Resume run", "Train for how many more epochs?", "Resume"
+    CHECK, CHECK_FAILURE = staticmethod(_epochs_ok), "A whole number of epochs, 1 to 100000."
 
 
 class ConfirmDeleteScreen(ModalScreen[bool]):

@@ -30,9 +30,10 @@ from ..widgets.too_small import TooSmall
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
 
-# Per-epoch table: the same figures as the CLI's --json lines, in this order.
-TABLE_COLUMNS = (("epoch", "epoch"), ("train_loss", "train loss"), ("train_acc", "train acc"),
-                 ("val_loss", "val loss"), ("val_acc", "val acc"), ("seconds", "seconds"))
+# Per-epoch table: the figures of the CLI's --json lines, validation first: at 80 columns
+# the table is narrower than its columns, and what scrolls out of view should be the least used.
+TABLE_COLUMNS = (("epoch", "epoch"), ("val_acc", "val acc"), ("val_loss", "val loss"),
+                 ("train_acc", "train acc"), ("train_loss", "train loss"), ("seconds", "seconds"))
 
 
 class TrainingScreen(Screen):
@@ -51,17 +52,19 @@ class TrainingScreen(Screen):
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
-    def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False) -> None:
+    def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False,
+                 previous: list[dict] | None = None) -> None:
+        """``previous``: the history rows of a run being continued, shown from the start."""
         super().__init__()
         self.config = config
         self.dataset = dataset
         self.redact_timings = redact_timings
         self.view = RunView(epochs=config.epochs)
-        self.rows: list[dict] = []          # the history, one dict per epoch
+        self.rows: list[dict] = list(previous or [])   # the history, one dict per epoch
         self.architecture = ""
         self._rows_shown = 0
         self._dirty = True
-        self._charts_dirty = False
+        self._charts_dirty = bool(self.rows)
         self.notice_text = ""
 
     # ------------------------------------------------------------------ layout
@@ -99,6 +102,9 @@ class TrainingScreen(Screen):
         self.view.state = "running"
         self.view.started_at = time.monotonic()
         self.view.n_batches = event.batches_per_epoch
+        if event.start_epoch:   # a continued run counts on from its saved epochs
+            self.view.epoch = event.start_epoch
+            self.view.epochs = event.start_epoch + self.config.epochs
         self.sub_title = (f"{self.config.dataset} - {event.architecture} - "
                           f"{event.n_params:,} parameters - {self.config.describe_batch()}")
         self.app.refresh_bindings()
@@ -242,9 +248,11 @@ class TrainingScreen(Screen):
         if not new_rows:
             return
         for row in new_rows:
-            seconds = "--" if self.redact_timings else f"{row['seconds']:.2f}"
-            table.add_row(str(row["epoch"]), f"{row['train_loss']:.4f}", fraction(row["train_acc"]),
-                          f"{row['val_loss']:.4f}", fraction(row["val_acc"]), seconds)
+            cells = {"epoch": str(row["epoch"]), "train_loss": f"{row['train_loss']:.4f}",
+                     "train_acc": fraction(row["train_acc"]), "val_loss": f"{row['val_loss']:.4f}",
+                     "val_acc": fraction(row["val_acc"]),
+                     "seconds": "--" if self.redact_timings else f"{row['seconds']:.2f}"}
+            table.add_row(*(cells[key] for key, _ in TABLE_COLUMNS))
         self._rows_shown = len(self.rows)
         table.move_cursor(row=table.row_count - 1, animate=False)
 
