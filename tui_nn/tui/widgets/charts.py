@@ -18,6 +18,8 @@ SERIES_COLOURS = {
     False: ((0, 84, 190), (196, 78, 0)),       # light theme
 }
 MAX_POINTS = 300   # longer series are thinned: a redraw stays a few milliseconds
+LEGEND_ROWS = 2    # plotext draws the legend over the top-left corner of the canvas
+FRAME_ROWS = 5     # title, frame top and bottom, x ticks, x label: the rest is canvas
 
 
 def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
@@ -58,6 +60,9 @@ class MetricChart(PlotextPlot):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         self.redraw()
 
+    def on_resize(self) -> None:
+        self.redraw()   # the legend's headroom depends on the height
+
     def set_data(self, epochs: list[int], train: list[float], val: list[float]) -> None:
         scale = 100.0 if self.percent else 1.0
         self.epochs = list(epochs)
@@ -84,8 +89,19 @@ class MetricChart(PlotextPlot):
                 vx, vy = thin([x for x, _ in finite], [y for _, y in finite])
                 plt.plot(vx, vy, marker="hd", color=val_colour, label="validation")
             low, high = self._y_range()
-            plt.ylim(low, high)
+            # Leave the legend rows above the data, so it never hides the first epochs;
+            # the y ticks stay within the data's range.
+            canvas = max(self.size.height - FRAME_ROWS, LEGEND_ROWS + 2)
+            top = high + (high - low) * LEGEND_ROWS / (canvas - LEGEND_ROWS)
+            plt.ylim(low, top)
+            count = max(2, min(5, (canvas - LEGEND_ROWS) // 2 + 1))
+            ticks = [low + (high - low) * i / (count - 1) for i in range(count)]
+            plt.yticks(ticks, [self._tick_label(t, high - low) for t in ticks])
         self.refresh()
+
+    def _tick_label(self, value: float, span: float) -> str:
+        digits = 1 if self.percent else max(2, min(4, 1 - math.floor(math.log10(span / 4)) if span > 0 else 2))
+        return f"{value:.{digits}f}"
 
     def _y_range(self) -> tuple[float, float]:
         values = [v for v in self.train + self.val if math.isfinite(v)]

@@ -1,0 +1,419 @@
+"""The dashboard driven through Textual's pilot: the real app, the real trainer, the real
+embedded sample. Runs are tiny (784-32-10, a few epochs of mini-batch 64 on 3,600 images,
+a fraction of a second each); long runs are stopped, never waited out.
+
+What is checked is the widgets' state and data (field reasons, the run's state, the epoch
+counter, the charts' series, the epoch table), never pixels: the snapshots are in
+``test_tui_snapshots.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from tui_nn.training.events import RunEnded, Stopped
+from tui_nn.training.presets import PRESETS
+from tui_nn.tui.app import DARK_THEME, LIGHT_THEME, ScratchnetApp
+from tui_nn.tui.screens.help import HelpScreen
+from tui_nn.tui.screens.setup import CUSTOM, SetupScreen
+from tui_nn.tui.screens.training import TrainingScreen
+from tui_nn.tui.settings import Settings
+from tui_nn.tui.widgets.charts import SERIES_COLOURS, MetricChart
+from tui_nn.tui.widgets.form import FieldRow
+from tui_nn.tui.widgets.status import RunStatus
+from tui_nn.tui.widgets.too_small import TooSmall
+
+SMALL_RUN = {"hidden": "32", "epochs": "3", "batch_size": "64"}
+LONG_RUN = {"hidden": "32", "epochs": "5000", "batch_size": "64"}   # only ever stopped
+
+
+# ------------------------------------------------------------------- helpers
+async def wait_until(pilot, condition, timeout: float = 10.0, what: str = "") -> float:
+    """Let the app run until ``condition()`` holds; returns the seconds it took."""
+    start = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await pilot.pause(0.01)
+    return time.perf_counter() - start
+
+
+async def setup_screen(pilot) -> SetupScreen:
+    """The setup screen once its dataset (the embedded sample) is loaded."""
+    screen = pilot.app.screen
+    assert isinstance(screen, SetupScreen)
+    await wait_until(pilot, lambda: screen.dataset is not None, what="the dataset to load")
+    await pilot.pause()
+    return screen
+
+
+async def press_now(pilot, *keys: str) -> None:
+    """Send key presses as the terminal would, each handled before the next is sent,
+    without waiting for the whole process to go idle.
+
+    ``pilot.press`` waits for the process to be idle after every key (up to a second),
+    which never happens while the trainer keeps a core busy; the tests send keys this
+    way and then wait for their effect with ``wait_until``."""
+    for key in keys:
+        pilot.app.simulate_key(key)
+        await pilot.pause(0)
+
+
+async def type_into(pilot, field: str, text: str) -> None:
+    """Focus the field, clear it (home, ctrl+k) and type ``text`` key by key; returns once
+    the screen shows the field's verdict (its reason, or its hint when valid)."""
+    control = pilot.app.screen.query_one(f"#{field}", Input)
+    field_row = row(pilot.app.screen, field)
+    control.focus()
+    await press_now(pilot, "home", "ctrl+k", *text)
+
+    def shown() -> bool:
+        result = control.validate(control.value)
+        expected = field_row.hint if result is None or result.is_valid else result.failure_descriptions[0]
+        return control.value == text and text_of(field_row.query_one(".field-reason")) == expected
+    await wait_until(pilot, shown, what=f"{field} to read {text!r} and show its verdict")
+    await pilot.pause()   # and whatever else the screen does with the change (other fields, summary)
+
+
+async def choose(pilot, field: str, value) -> None:
+    """Pick ``value`` in a Select with the keyboard: focus, open, arrow to it, enter."""
+    select = pilot.app.screen.query_one(f"#{field}", Select)
+    values = [v for _, v in select._options]
+    select.focus()
+    await press_now(pilot, "enter")
+    await wait_until(pilot, lambda: select.expanded, what=f"{field}'s list to open")
+    steps = values.index(value) - values.index(select.value)
+    await press_now(pilot, *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await wait_until(pilot, lambda: select.value == value, what=f"{field} to be {value}")
+    await pilot.pause()
+
+
+async def fill(pilot, **fields: str) -> None:
+    """Type the text fields."""
+    for name, text in fields.items():
+        await type_into(pilot, name, text)
+
+
+def row(screen, field: str) -> FieldRow:
+    return screen.query_one(f"#row-{field}", FieldRow)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def start_run(pilot, **fields: str) -> TrainingScreen:
+    """Fill the form, press Start (ctrl+r) and return the training screen."""
+    app = pilot.app
+    await setup_screen(pilot)
+    await fill(pilot, **fields)
+    await press_now(pilot, "ctrl+r")
+    await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the training screen")
+    return app.screen
+
+
+async def wait_ended(pilot, screen: TrainingScreen) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: screen.view.state in ("finished", "stopped", "diverged", "failed"),
+                     what="the run's end to reach the screen")
+    await pilot.pause()
+
+
+# --------------------------------------------------------------------- setup
+async def test_invalid_values_are_explained_beside_their_field_and_start_is_refused():
+    app = ScratchnetApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await setup_screen(pilot)
+        await type_into(pilot, "hidden", "12x,64")
+        assert "'12x' is not a size" in row(screen, "hidden").error
+        assert row(screen, "hidden").has_class("-invalid")
+
+        await type_into(pilot, "lr", "0")
+        assert row(screen, "lr").error == "learning rate must be > 0, got 0"
+        await type_into(pilot, "lr", "abc")
+        assert row(screen, "lr").error == "learning rate must be a number, not 'abc'"
+
+        await type_into(pilot, "epochs", "0")
+        assert row(screen, "epochs").error == "epochs must be >= 1, got 0"
+
+        await type_into(pilot, "batch_size", "5000")
+        assert "batch size 5000 is larger than the training set (3,600 samples" in row(screen, "batch_size").error
+
+        # The summary lists what to fix; Start (the button, then the key) refuses and says why.
+        summary = text_of(screen.query_one("#summary", Static))
+        for label in ("Hidden layers", "Learning rate", "Epochs", "Batch size"):
+            assert label in summary
+        await pilot.click("#start")
+        await pilot.pause()
+        message = text_of(screen.query_one("#start-message", Static))
+        assert message.startswith("Can't start: fix Hidden layers, Learning rate, Epochs, Batch size")
+        assert isinstance(app.screen, SetupScreen)
+        assert screen.focused is screen.query_one("#hidden", Input)   # taken to the first problem
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen) and app.training_worker is None
+
+        # Fixing a field clears its reason and puts the hint back.
+        await type_into(pilot, "hidden", "32")
+        assert row(screen, "hidden").error is None
+        assert text_of(row(screen, "hidden").query_one(".field-reason")) == row(screen, "hidden").hint
+        # The batch limit follows the validation share: 3,600 fits the 3,600 training images
+        # left at 0.1, not the 3,200 left at 0.2.
+        await type_into(pilot, "batch_size", "3600")
+        assert row(screen, "batch_size").error is None
+        await type_into(pilot, "val_fraction", "0.2")
+        assert "larger than the training set (3,200 samples" in row(screen, "batch_size").error
+
+
+async def test_a_preset_fills_the_form_and_an_edit_makes_it_custom():
+    app = ScratchnetApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await setup_screen(pilot)
+        assert screen.query_one("#preset", Select).value == "default"
+        await choose(pilot, "preset", "nielsen")
+        await pilot.pause()
+        nielsen = PRESETS["nielsen"].config
+        assert screen.query_one("#hidden", Input).value == "30"
+        assert screen.query_one("#lr", Input).value == "3"
+        assert screen.query_one("#epochs", Input).value == "30"
+        assert screen.query_one("#batch_size", Input).value == "10"
+        assert screen.query_one("#activation", Select).value == "sigmoid"
+        assert screen.query_one("#output", Select).value == nielsen.output
+        assert screen.query_one("#optimizer", Select).value == "sgd"
+        assert not row(screen, "beta1").display       # Adam's betas are hidden under SGD
+        config, errors = screen.read_form()
+        assert errors == {} and config.preset == "nielsen"
+        assert config.with_changes(dataset=nielsen.dataset) == nielsen
+        assert "Seed project reported: ~95%" in row(screen, "preset").hint
+
+        await type_into(pilot, "epochs", "5")
+        assert screen.query_one("#preset", Select).value == CUSTOM
+        assert "your own settings" in text_of(row(screen, "preset").query_one(".field-reason"))
+        await type_into(pilot, "epochs", "30")                  # back to the preset's value
+        assert screen.query_one("#preset", Select).value == "nielsen"
+
+
+# ------------------------------------------------------------------ training
+async def test_a_short_run_advances_the_epoch_counter_charts_and_table():
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **SMALL_RUN)
+        loss_chart = screen.query_one("#loss-chart", MetricChart)
+        acc_chart = screen.query_one("#acc-chart", MetricChart)
+        table = screen.query_one("#history", DataTable)
+        seen_epochs, seen_points = set(), set()
+
+        def watch() -> bool:
+            seen_epochs.add(screen.view.epoch)
+            seen_points.add(len(loss_chart.epochs))
+            return screen.view.state == "finished"
+        await wait_until(pilot, watch, what="the run to finish")
+
+        assert max(seen_epochs) == 3 and len(seen_epochs) >= 2    # seen advancing, not just at the end
+        assert screen.view.epoch == 3 and screen.view.epochs == 3
+        assert "Epoch    3 / 3" in text_of(screen.query_one(RunStatus))
+        assert loss_chart.epochs == acc_chart.epochs == [1, 2, 3]
+        assert len(loss_chart.train) == len(loss_chart.val) == 3
+        assert all(0 <= v <= 100 for v in acc_chart.train + acc_chart.val)   # drawn in percent
+        assert loss_chart.train[-1] < loss_chart.train[0]           # it learns
+        assert table.row_count == 3
+        assert table.get_row_at(2)[0] == "3"
+        await app.workers.wait_for_complete()
+        result = app.last_result
+        assert result.status == "finished" and len(result.history) == 3
+        assert [round(100 * a, 6) for a in result.history["val_acc"]] == [round(v, 6) for v in acc_chart.val]
+        assert "Finished after 3 epochs. Test accuracy" in screen.notice_text
+
+
+async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+        assert screen.check_action("pause", ()) and not screen.check_action("resume", ())
+
+        await press_now(pilot, "p")
+        await wait_until(pilot, lambda: screen.view.state == "paused", what="the pause")
+        assert "paused" in text_of(screen.query_one(RunStatus))
+        assert screen.check_action("resume", ()) and not screen.check_action("pause", ())
+        frozen = (len(app.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows))
+        await pilot.pause(0.4)                                   # several epochs' worth of time
+        assert (len(app.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows)) == frozen
+
+        await press_now(pilot, "p")                                    # the same key resumes
+        await wait_until(pilot, lambda: screen.view.epoch > frozen[1], what="an epoch after resuming")
+        assert screen.view.state == "running"
+
+        await press_now(pilot, "s")
+        await wait_ended(pilot, screen)
+        assert screen.view.state == "stopped"
+        assert "stopped" in text_of(screen.query_one(RunStatus))
+        assert "The weights trained so far and the history are kept." in screen.notice_text
+        result = app.last_result
+        assert result is not None and result.status == "stopped"
+        assert result.network is not None
+        assert len(result.history) == result.end.epochs_completed == screen.view.epoch >= 2
+        assert result.end.test_acc is not None and result.end.test_acc > 0.5
+        assert not screen.check_action("pause", ()) and not screen.check_action("stop", ())
+
+        await pilot.press("b")                                   # back to the form, which is kept
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        assert app.screen.query_one("#epochs", Input).value == "5000"
+
+
+async def test_a_diverging_run_says_so_with_the_hint():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        await choose(pilot, "optimizer", "momentum")
+        await choose(pilot, "activation", "leaky_relu")
+        screen = await start_run(pilot, hidden="32", lr="10", batch_size="32", epochs="3")
+        await wait_ended(pilot, screen)
+        assert screen.view.state == "diverged"
+        assert "diverged" in text_of(screen.query_one(RunStatus))
+        assert "Training diverged: the loss became" in screen.notice_text
+        assert "Hint: lower the learning rate (now 10), for example to 1" in screen.notice_text
+        assert screen.query_one("#notice-box").display
+        assert app.last_result.status == "diverged"
+
+
+async def test_quitting_mid_run_ends_the_worker_at_once():
+    for key in ("q", "ctrl+c"):
+        app = ScratchnetApp(progress_interval=0.01)
+        ended: list[tuple[float, object]] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await start_run(pilot, **LONG_RUN)
+            await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+            # Note when the trainer itself ends (Textual marks a thread worker cancelled at
+            # exit whether or not its thread has returned, so the worker's state proves nothing).
+            to_app = app.trainer.on_event
+            app.trainer.on_event = lambda event: (
+                ended.append((time.perf_counter(), event)) if isinstance(event, RunEnded) else None,
+                to_app(event))
+            pressed = time.perf_counter()
+            await press_now(pilot, key)
+            await wait_until(pilot, lambda: app.return_code is not None, what=f"{key} to quit")
+        exited = time.perf_counter() - pressed
+        while not ended and time.perf_counter() - pressed < 2.0:
+            time.sleep(0.01)
+        assert ended, f"{key}: the trainer did not end"
+        when, event = ended[0]
+        assert isinstance(event, Stopped), key
+        assert when - pressed < 1.0 and exited < 1.0, (key, when - pressed, exited)
+        assert app.return_code == 0
+
+
+async def test_the_last_configuration_is_remembered():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        await choose(pilot, "augment", "none")
+        screen = await start_run(pilot, hidden="48,16", epochs="2", batch_size="100", lr="0.002")
+        await wait_ended(pilot, screen)
+        assert screen.view.state == "finished"
+
+    again = ScratchnetApp()                # a new instance reads the same settings directory
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        values = {name: screen.query_one(f"#{name}", Input).value
+                  for name in ("hidden", "epochs", "batch_size", "lr")}
+        assert values == {"hidden": "48,16", "epochs": "2", "batch_size": "100", "lr": "0.002"}
+        assert screen.query_one("#augment", Select).value == "none"
+        assert screen.query_one("#preset", Select).value == CUSTOM
+        # The finished run measured this machine's speed: the summary now estimates the time.
+        assert "per epoch" in text_of(screen.query_one("#summary", Static))
+        assert Settings().speeds()
+
+
+# ------------------------------------------------------------ size, help, theme
+async def test_a_terminal_too_small_shows_the_enlarge_message():
+    app = ScratchnetApp()
+    async with app.run_test(size=(50, 15)) as pilot:
+        screen = await setup_screen(pilot)
+        message = screen.query_one(TooSmall)
+        assert app.has_class("-too-small")
+        assert message.display and message.region.width == 50
+        assert "Enlarge the terminal to at least 60x18" in text_of(message)
+        assert "It is 50x15 now" in text_of(message)
+        assert screen.query_one("#setup-body").region.area == 0
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.has_class("-too-small")
+        assert message.region.area == 0 and screen.query_one("#setup-body").region.area > 0
+
+
+async def test_resizing_during_a_run_keeps_it_going():
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+        await pilot.resize_terminal(59, 18)
+        assert "It is 59x18 now" in text_of(screen.query_one(TooSmall))
+        assert screen.query_one("#charts").region.area == 0
+        epoch = screen.view.epoch
+        await wait_until(pilot, lambda: screen.view.epoch > epoch, what="training on while too small")
+        await pilot.resize_terminal(120, 40)
+        assert screen.query_one("#charts").region.area > 0
+        await press_now(pilot, "s")
+        await wait_ended(pilot, screen)
+        assert screen.view.state == "stopped"
+
+
+async def test_help_opens_and_closes():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = text_of(app.screen.query_one("#help-text", Static))
+        for words in ("Everywhere", "Start training with these settings", "Pause training after this batch",
+                      "Stop training; the trained weights and the history are kept", "Switch between"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+
+        screen = await start_run(pilot, **SMALL_RUN)             # ? and F1 on the training screen
+        await wait_ended(pilot, screen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")                                  # closes it too
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_theme_toggle_switches_charts_and_is_remembered():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **SMALL_RUN)
+        await wait_ended(pilot, screen)
+        assert app.theme == DARK_THEME
+        chart = screen.query_one("#loss-chart", MetricChart)
+        assert set(SERIES_COLOURS[True]) <= drawn_colours(chart)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == LIGHT_THEME and not app.current_theme.dark
+        assert Settings().load_theme() == LIGHT_THEME
+        assert set(SERIES_COLOURS[False]) <= drawn_colours(chart)     # lines redrawn for light
+        assert not set(SERIES_COLOURS[True]) & drawn_colours(chart)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == DARK_THEME
+
+        await pilot.press("ctrl+t")
+    again = ScratchnetApp()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert again.theme == LIGHT_THEME
+
+
+def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
+    """The foreground colours in the chart as it renders now."""
+    text = chart.render()
+    return {tuple(span.style.color.triplet) for span in text.spans
+            if not isinstance(span.style, str) and span.style.color and span.style.color.triplet}
