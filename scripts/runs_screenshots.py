@@ -15,15 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 from pathlib import Path
 
-from textual.app import App
+# the photographed app must not read or write the user's own settings
+os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchnet-shots-"))
+
 
 from tui_nn.datasets import load_embedded_sample
 from tui_nn.runs import RunRecorder, RunStore
 from tui_nn.runs.recorder import dataset_identity
 from tui_nn.training import TrainConfig, Trainer
+from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.compare import CompareScreen
 from tui_nn.tui.screens.runs import RunsScreen
 
@@ -65,12 +69,15 @@ def make_demo_runs(root: Path) -> list[Path]:
     return paths
 
 
-class Host(App[None]):
+class Host(ScratchnetApp):
+    """The real app, opened straight onto the screen to photograph."""
+
     def __init__(self, screen) -> None:
         super().__init__()
         self.first = screen
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.push_screen(self.first)
 
 

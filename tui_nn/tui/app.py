@@ -12,6 +12,7 @@ waits for the trainer. Quitting stops the trainer first: it ends within one batc
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 from typing import Iterable
 
 from textual import events, work
@@ -43,7 +44,8 @@ class ScratchnetApp(App[None]):
 
     TITLE = "scratchnet-tui"
     SUB_TITLE = "a from-scratch NumPy MLP"
-    CSS_PATH = ["app.tcss", "setup.tcss", "training.tcss", "help.tcss"]
+    # absolute, so subclasses defined elsewhere (tests, screenshot scripts) find them too
+    CSS_PATH = [Path(__file__).parent / name for name in ("app.tcss", "setup.tcss", "training.tcss", "help.tcss")]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="Quit (stops a running run first)"),
