@@ -22,6 +22,16 @@ LEGEND_ROWS = 2    # plotext draws the legend over the top-left corner of the ca
 FRAME_ROWS = 5     # title, frame top and bottom, x ticks, x label: the rest is canvas
 
 
+def start_epoch_axes(plt, title: str, ylabel: str, last_epoch: int) -> None:
+    """Clear a chart and lay out its epoch axis (1 .. last) and labels, before plotting."""
+    plt.clear_data()
+    plt.title(title)
+    plt.xlabel("epoch")
+    plt.ylabel(ylabel)
+    plt.xlim(1, max(last_epoch, 2))
+    plt.xticks(epoch_ticks(max(last_epoch, 2)))
+
+
 def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
     """At most ``limit`` evenly spaced points, always keeping the last (the newest epoch)."""
     if len(xs) <= limit:
@@ -72,15 +82,8 @@ class MetricChart(PlotextPlot):
 
     def redraw(self) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.title(self.chart_title)
-        plt.xlabel("epoch")
-        plt.ylabel(self.ylabel)
-        dark = self.app.current_theme.dark
-        train_colour, val_colour = SERIES_COLOURS[dark]
-        last = self.epochs[-1] if self.epochs else 1
-        plt.xlim(1, max(last, 2))
-        plt.xticks(epoch_ticks(max(last, 2)))
+        train_colour, val_colour = SERIES_COLOURS[self.app.current_theme.dark]
+        start_epoch_axes(plt, self.chart_title, self.ylabel, self.epochs[-1] if self.epochs else 1)
         if self.epochs:
             xs, ys = thin(self.epochs, self.train)
             plt.plot(xs, ys, marker="hd", color=train_colour, label="train")

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from .charts import epoch_ticks, thin
+from .charts import start_epoch_axes, thin
 
 # Per theme brightness (dark?): one RGB colour per run, in order. Blue and orange first
 # (apart for the common colour-vision deficiencies), then green, magenta, purple, ...
@@ -84,15 +84,10 @@ class OverlayChart(PlotextPlot):
 
     def redraw(self) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.title(self.chart_title)
-        plt.xlabel("epoch")
-        plt.ylabel(self.ylabel)
         dark = self.app.current_theme.dark
         points = [s.finite() for s in self.series]
         last = max((xs[-1] for xs, _ in points if xs), default=1)
-        plt.xlim(1, max(last, 2))
-        plt.xticks(epoch_ticks(max(last, 2)))
+        start_epoch_axes(plt, self.chart_title, self.ylabel, last)
         values = []
         for index, (xs, ys) in enumerate(points):
             if not xs:
