@@ -75,9 +75,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def headless_speeds(config, dataset, epochs: int) -> list[float]:
-    from tui_nn.training import Trainer
+    from tui_nn.runs import Runner
 
-    result = Trainer(config.with_changes(epochs=epochs), dataset, blas_threads=1).run()
+    result = Runner.new(config.with_changes(epochs=epochs), dataset, record=False, blas_threads=1).run()
     return [float(s) for s in result.history["samples_per_s"]]
 
 

@@ -26,9 +26,8 @@ from textual.app import App
 from textual.widgets import DataTable
 
 from tui_nn.datasets import load_embedded_sample
-from tui_nn.runs import RunRecorder, RunStore
-from tui_nn.runs.recorder import dataset_identity
-from tui_nn.training import TrainConfig, Trainer
+from tui_nn.runs import Runner, RunStore
+from tui_nn.training import TrainConfig
 from tui_nn.tui.screens.runs import RunsScreen
 
 
@@ -36,10 +35,9 @@ def make_runs(root: Path, count: int) -> RunStore:
     store = RunStore(root)
     data = load_embedded_sample()
     config = TrainConfig(hidden=(16,), epochs=2, seed=0)
-    template = store.create(config, dataset_identity(data), name="template")
-    trainer = Trainer(config, data)
-    trainer.on_event = RunRecorder(template, trainer, data)
-    trainer.run()
+    runner = Runner.new(config, data, store=store, name="template")
+    runner.run()
+    template = runner.path
     for i in range(count):
         run_id = f"2025{(i // 28) % 12 + 1:02d}{i % 28 + 1:02d}-{i % 24:02d}0000-custom-{i:04x}"
         path = root / run_id

@@ -17,7 +17,8 @@ os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchn
 
 from tui_nn.datasets import load_embedded_sample  # noqa: E402
 from tui_nn.inspection import inspection_data_from  # noqa: E402
-from tui_nn.training import TrainConfig, Trainer  # noqa: E402
+from tui_nn.runs import Runner  # noqa: E402
+from tui_nn.training import TrainConfig  # noqa: E402
 from tui_nn.tui.app import ScratchnetApp  # noqa: E402
 from tui_nn.tui.screens.inspect_base import make_inspect_screen  # noqa: E402
 
@@ -64,7 +65,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_embedded_sample()
-    result = Trainer(TrainConfig(hidden=(128,), epochs=10, seed=0), data).run()
+    result = Runner.new(TrainConfig(hidden=(128,), epochs=10, seed=0), data, record=False).run()
     inspection = inspection_data_from(result.network, data)
     for size in ((80, 24), (120, 40)):
         tag = f"{size[0]}x{size[1]}"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -23,51 +23,13 @@ from pathlib import Path
 os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchnet-shots-"))
 
 
-from tui_nn.datasets import load_embedded_sample
-from tui_nn.runs import RunRecorder, RunStore
-from tui_nn.runs.recorder import dataset_identity
-from tui_nn.training import TrainConfig, Trainer
+# the demo runs are defined once, beside the tests that check them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fixtures.demo_runs import make_demo_runs  # noqa: E402
+from tui_nn.runs import RunStore
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.compare import CompareScreen
 from tui_nn.tui.screens.runs import RunsScreen
-
-# (fixed id, name, date, seconds, config changes); the last one is damaged afterwards.
-DEMO_RUNS = [
-    ("20250301-091500-custom-a001", "adam 3e-3", "2025-03-01T09:15:00+00:00", 4.2,
-     dict(hidden=(16,), epochs=3, optimizer="adam", lr=3e-3, seed=0)),
-    ("20250302-101000-custom-a002", "sgd 0.1", "2025-03-02T10:10:00+00:00", 3.9,
-     dict(hidden=(16,), epochs=3, optimizer="sgd", lr=0.1, seed=1)),
-    ("20250303-111500-custom-a003", "wide adam 1e-3", "2025-03-03T11:15:00+00:00", 5.1,
-     dict(hidden=(32,), epochs=2, optimizer="adam", lr=1e-3, batch_size=128, seed=2)),
-    ("20250304-121500-custom-a004", "cut short", "2025-03-04T12:15:00+00:00", 2.0,
-     dict(hidden=(16,), epochs=2, optimizer="momentum", lr=0.05, seed=3)),
-]
-
-
-def make_demo_runs(root: Path) -> list[Path]:
-    """Four recorded runs in ``root`` (the last damaged); returns their folders, oldest first."""
-    store = RunStore(root)
-    data = load_embedded_sample()
-    paths = []
-    for run_id, name, created, seconds, changes in DEMO_RUNS:
-        config = TrainConfig(**{"batch_size": 64, **changes})
-        made = store.create(config, dataset_identity(data), name=name)
-        trainer = Trainer(config, data, blas_threads=1)
-        trainer.on_event = RunRecorder(made, trainer, data)
-        trainer.run()
-        path = made.with_name(run_id)
-        made.rename(path)
-        meta = json.loads((path / "config.json").read_text())
-        meta.update(run_id=run_id, created=created)
-        (path / "config.json").write_text(json.dumps(meta, indent=2))
-        status = json.loads((path / "status.json").read_text())
-        status["seconds"] = seconds
-        (path / "status.json").write_text(json.dumps(status, indent=2))
-        paths.append(path)
-    history = paths[-1] / "history.csv"
-    history.write_bytes(history.read_bytes()[:-25])     # truncated: the run is damaged
-    return paths
-
 
 class Host(ScratchnetApp):
     """The real app, opened straight onto the screen to photograph."""

@@ -44,9 +44,10 @@ def inspection_model():
     """(network, dataset): a small MLP trained for 3 epochs on the embedded sample (~1 s),
     shared by the inspection tests; deterministic (fixed seed)."""
     from tui_nn.datasets import load_embedded_sample
-    from tui_nn.training import TrainConfig, Trainer
+    from tui_nn.runs import Runner
+    from tui_nn.training import TrainConfig
 
     dataset = load_embedded_sample()
-    result = Trainer(TrainConfig(hidden=(32,), epochs=3, seed=0), dataset).run()
+    result = Runner.new(TrainConfig(hidden=(32,), epochs=3, seed=0), dataset, record=False).run()
     assert result.status == "finished"
     return result.network, dataset

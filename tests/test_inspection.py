@@ -245,16 +245,12 @@ def test_inspection_data_from_a_live_network(inspection_model):
 
 def test_inspection_data_from_a_run_folder(tmp_path):
     from tui_nn.datasets import load_embedded_sample
-    from tui_nn.runs import RunRecorder, RunStore
-    from tui_nn.runs.recorder import dataset_identity
-    from tui_nn.training import TrainConfig, Trainer
+    from tui_nn.runs import Runner, RunStore
+    from tui_nn.training import TrainConfig
 
     dataset = load_embedded_sample()
-    config = TrainConfig(hidden=(16,), epochs=1, seed=1)
-    path = RunStore(tmp_path).create(config, dataset_identity(dataset))
-    trainer = Trainer(config, dataset)
-    trainer.on_event = RunRecorder(path, trainer, dataset)
-    result = trainer.run()
+    runner = Runner.new(TrainConfig(hidden=(16,), epochs=1, seed=1), dataset, store=RunStore(tmp_path))
+    result, path = runner.run(), runner.path
     data = inspection_data_from_run(path)
     assert data.notes == []
     np.testing.assert_allclose(data.proba, result.network.predict_proba(dataset.x_test), atol=1e-6)

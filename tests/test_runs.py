@@ -18,9 +18,9 @@ import pytest
 
 from tui_nn.datasets import load_embedded_sample
 from tui_nn.nn import Network
-from tui_nn.runs import RunRecorder, RunStore, RunStoreError
-from tui_nn.runs.recorder import dataset_identity, load_for_resume
+from tui_nn.runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
 from tui_nn.training import TrainConfig, Trainer
+from tui_nn.training.events import EpochEnded
 
 SMALL = dict(hidden=(16,), epochs=3, batch_size=64, optimizer="adam", lr=3e-3)
 
@@ -30,12 +30,9 @@ def sample():
     return load_embedded_sample()
 
 
-def record(store, config, data, **recorder_kwargs):
-    path = store.create(config, dataset_identity(data))
-    trainer = Trainer(config, data)
-    recorder = RunRecorder(path, trainer, data, **recorder_kwargs)
-    trainer.on_event = recorder
-    return path, trainer.run(), recorder
+def record(store, config, data, **runner_kwargs):
+    runner = Runner.new(config, data, store=store, **runner_kwargs)
+    return runner.path, runner.run(), runner.recorder
 
 
 def test_a_recorded_run_holds_everything(tmp_path, sample):
@@ -46,15 +43,17 @@ def test_a_recorded_run_holds_everything(tmp_path, sample):
     [info] = store.list()
     assert info.status == "finished" and info.epochs == 3 and info.architecture == "784-16-10"
     assert info.test_acc == pytest.approx(result.end.test_acc)
-    history = store.history(path)
+    run = store.open(info.run_id)
+    history = run.history()
     pd.testing.assert_series_equal(history.val_acc, result.history.val_acc, check_exact=False)
     net, meta = Network.load(path / "model.npz")
     np.testing.assert_array_equal(net.params, result.network.params)
-    preds = store.predictions(path)
+    np.testing.assert_array_equal(run.network("last")[0].params, result.network.params)
+    np.testing.assert_array_equal(run.network("best")[0].params, result.best_params)
+    preds = run.predictions()
     assert preds["proba"].shape == (1000, 10)
     assert np.mean(preds["proba"].argmax(1) == preds["labels"]) == pytest.approx(result.end.test_acc)
-    config, meta = store.config(path)
-    assert config == TrainConfig(**SMALL) and meta["dataset"]["name"] == "mnist-sample"
+    assert run.config() == TrainConfig(**SMALL) and run.meta()["dataset"]["name"] == "mnist-sample"
 
 
 def test_resumed_run_continues_exactly(tmp_path, sample):
@@ -62,14 +61,53 @@ def test_resumed_run_continues_exactly(tmp_path, sample):
     config = TrainConfig(**{**SMALL, "lr_schedule": "constant", "dropout": 0.1, "augment": "shift"})
     long_run = Trainer(config.with_changes(epochs=5), sample).run()
     path, _, _ = record(store, config, sample)
-    saved = load_for_resume(store, path)
-    trainer = Trainer(config.with_changes(epochs=2), sample, network=saved["network"],
-                      history=saved["history"], resume_state=saved["resume_state"])
-    trainer.on_event = RunRecorder(path, trainer, sample, best_params=saved["best_params"])
-    result = trainer.run()
+    result = Runner.resuming(store, path.name, epochs=2, dataset=sample).run()
     np.testing.assert_array_equal(result.network.params, long_run.network.params)
-    assert list(store.history(path).epoch) == [1, 2, 3, 4, 5]
+    assert list(RunRecord(path).history().epoch) == [1, 2, 3, 4, 5]
     assert store.info(path).epochs == 5
+
+
+def test_resuming_without_epochs_trains_the_epochs_still_to_go(tmp_path, sample):
+    store = RunStore(tmp_path)
+    runner = Runner.new(TrainConfig(**{**SMALL, "epochs": 5}), sample, store=store, save_every=0.0)
+    runner.add_listener(lambda event: runner.stop() if isinstance(event, EpochEnded) and event.epoch == 2
+                        else None)
+    assert runner.run().status == "stopped"
+    assert store.info(runner.path).epochs == 2
+    resumed = Runner.resuming(store, runner.path, dataset=sample)
+    assert resumed.config.epochs == 3 and len(resumed.previous_history) == 2
+    assert resumed.run().status == "finished"
+    info = store.info(runner.path)
+    assert (info.epochs, info.planned_epochs) == (5, 5)
+    # once every planned epoch is trained, continuing trains the run's own count again
+    assert Runner.resuming(store, runner.path, dataset=sample).config.epochs == 5
+
+
+def test_a_run_that_cannot_start_says_why(tmp_path, sample):
+    store = RunStore(tmp_path)
+    with pytest.raises(RunSetupError, match="larger than the training set"):
+        Runner.new(TrainConfig(**{**SMALL, "batch_size": 5000}), sample, store=store)
+    with pytest.raises(RunSetupError, match="no run 'nope'"):
+        Runner.resuming(store, "nope")
+    assert store.list() == []      # nothing was created for a run that never started
+
+
+def test_a_runs_directory_that_refuses_the_run_trains_it_unsaved(tmp_path, sample):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the runs directory should be")
+    runner = Runner.new(TrainConfig(**SMALL), sample, store=RunStore(blocker))
+    assert runner.path is None and "not being saved" in runner.problem
+    assert runner.run().status == "finished"
+
+
+def test_listeners_hear_every_event_after_the_recorder_wrote_it(tmp_path, sample):
+    store = RunStore(tmp_path)
+    runner = Runner.new(TrainConfig(**SMALL), sample, store=store)
+    lines_when_told = []
+    runner.add_listener(lambda event: lines_when_told.append(
+        (runner.path / "history.csv").read_text().count("\n") - 1) if isinstance(event, EpochEnded) else None)
+    runner.run()
+    assert lines_when_told == [1, 2, 3]
 
 
 def test_damaged_runs_are_listed_with_the_reason_and_others_still_work(tmp_path, sample):
@@ -85,20 +123,18 @@ def test_damaged_runs_are_listed_with_the_reason_and_others_still_work(tmp_path,
     assert infos[paths[1]].status == "damaged" and "config.json is unreadable" in infos[paths[1]].problem
     assert infos[paths[2]].status == "damaged" and "model.npz is missing" in infos[paths[2]].problem
     assert infos[paths[3]].status == "finished"
-    assert len(store.history(paths[3])) == 2
+    assert len(RunRecord(paths[3]).history()) == 2
 
 
 def test_disk_full_keeps_training_and_says_the_run_is_not_saved(tmp_path, sample):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full on this system")
-    store = RunStore(tmp_path)
-    path = store.create(TrainConfig(**SMALL), dataset_identity(sample))
-    trainer = Trainer(TrainConfig(**SMALL), sample)
     problems = []
-    recorder = RunRecorder(path, trainer, sample, on_problem=problems.append)
-    trainer.on_event = recorder
+    runner = Runner.new(TrainConfig(**SMALL), sample, store=RunStore(tmp_path), on_problem=problems.append)
+    path = runner.path
     (path / "history.csv").symlink_to("/dev/full")   # every write: ENOSPC, a real full device
-    result = trainer.run()
+    result = runner.run()
+    assert not runner.recording and runner.problem == problems[0]
     assert result.status == "finished" and len(result.history) == 3
     assert len(problems) == 1 and "not being saved" in problems[0] and "No space left" in problems[0]
     assert not [p for p in path.iterdir() if p.name.endswith(".tmp")]
@@ -149,17 +185,13 @@ def test_a_running_run_cannot_be_deleted(tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys
     from tui_nn.datasets import load_embedded_sample
-    from tui_nn.runs import RunRecorder, RunStore
-    from tui_nn.runs.recorder import dataset_identity
-    from tui_nn.training import TrainConfig, Trainer
+    from tui_nn.runs import Runner, RunStore
+    from tui_nn.training import TrainConfig
     data = load_embedded_sample()
     config = TrainConfig(hidden=(64,), epochs=10000, batch_size=256, optimizer="adam", lr=1e-3)
-    store = RunStore(sys.argv[1])
-    path = store.create(config, dataset_identity(data))
-    trainer = Trainer(config, data)
-    trainer.on_event = RunRecorder(path, trainer, data, model_interval=0.0)   # save weights every epoch
-    print(path, flush=True)
-    trainer.run()
+    runner = Runner.new(config, data, store=RunStore(sys.argv[1]), save_every=0.0)   # weights every epoch
+    print(runner.path, flush=True)
+    runner.run()
 """)
 
 
@@ -177,10 +209,10 @@ def test_a_run_killed_mid_save_reopens_consistent(tmp_path, delay):
     store = RunStore(tmp_path)
     info = store.info(path)
     assert info.status == "interrupted", info.problem
-    history = store.history(path)
+    history = RunRecord(path).history()
     assert len(history) >= 1 and list(history.epoch) == list(range(1, len(history) + 1))
-    saved = load_for_resume(store, path)        # weights, optimizer state and history load
-    assert np.all(np.isfinite(saved["network"].params))
-    assert len(saved["history"]) <= len(history)
+    saved = RunRecord(path).resume_point()        # weights, optimizer state and history load
+    assert np.all(np.isfinite(saved.network.params))
+    assert len(saved.history) <= len(history)
     status = json.loads((path / "status.json").read_text())
     assert status["status"] == "running"         # as written; the store reports "interrupted"

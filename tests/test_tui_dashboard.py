@@ -238,9 +238,9 @@ async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
         await wait_until(pilot, lambda: screen.view.state == "paused", what="the pause")
         assert "paused" in text_of(screen.query_one(RunStatus))
         assert screen.check_action("resume", ()) and not screen.check_action("pause", ())
-        frozen = (len(app.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows))
+        frozen = (len(app.runner.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows))
         await pilot.pause(0.4)                                   # several epochs' worth of time
-        assert (len(app.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows)) == frozen
+        assert (len(app.runner.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows)) == frozen
 
         await press_now(pilot, "p")                                    # the same key resumes
         await wait_until(pilot, lambda: screen.view.epoch > frozen[1], what="an epoch after resuming")
@@ -289,10 +289,8 @@ async def test_quitting_mid_run_ends_the_worker_at_once():
             await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
             # Note when the trainer itself ends (Textual marks a thread worker cancelled at
             # exit whether or not its thread has returned, so the worker's state proves nothing).
-            to_app = app.trainer.on_event
-            app.trainer.on_event = lambda event: (
-                ended.append((time.perf_counter(), event)) if isinstance(event, RunEnded) else None,
-                to_app(event))
+            app.runner.add_listener(lambda event: ended.append((time.perf_counter(), event))
+                                    if isinstance(event, RunEnded) else None)
             pressed = time.perf_counter()
             await press_now(pilot, key)
             await wait_until(pilot, lambda: app.return_code is not None, what=f"{key} to quit")

@@ -9,6 +9,7 @@ import numpy as np
 
 from tui_nn.inspection import InspectionData
 from tui_nn.nn import Network
+from tui_nn.runs import RunRecord
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.inspect_mistakes import MistakesScreen
 from tui_nn.tui.screens.runs import RunAction, RunsScreen
@@ -60,7 +61,7 @@ async def test_rerun_resume_use_and_inspect_a_recorded_run():
         await app.workers.wait_for_complete()
         assert app.run_path == first
         assert app.run_store.info(first).epochs == 5
-        assert list(app.run_store.history(first).epoch) == [1, 2, 3, 4, 5]
+        assert list(RunRecord(first).history().epoch) == [1, 2, 3, 4, 5]
 
         await pilot.press("b")
         other = CONFIG.with_changes(hidden=(24,), seed=5)
@@ -77,3 +78,22 @@ async def test_rerun_resume_use_and_inspect_a_recorded_run():
         data: InspectionData = app.screen.data
         assert data.proba.shape == (1000, 10)
         await pilot.pause(0.3)   # let the pushed screen finish mounting before the app closes
+
+
+async def test_actions_on_a_damaged_run_say_why_and_a_training_run_goes_on():
+    app = ScratchnetApp()
+    async with app.run_test(size=(100, 32)) as pilot:
+        damaged = await train(app, pilot)
+        (damaged / "config.json").write_text("{not json")
+        (damaged / "predictions.npz").write_bytes(b"PK\x03\x04 not a zip")
+        await pilot.press("b")
+        long = CONFIG.with_changes(epochs=500)
+        assert app.start_training(long, cached_dataset("mnist-sample")) is None
+        await wait_for(pilot, lambda: app.training_screen.view.state == "running")
+        for action in ("resume", "rerun", "use", "inspect"):
+            app.post_message(RunAction(action, damaged))
+            await wait_for(pilot, lambda: any(f"Can't {action} this run" in str(n.message)
+                                              for n in app._notifications))
+        assert app.training_active and app.training_screen.view.state == "running"
+        app.stop_training()
+        await app.workers.wait_for_complete()

@@ -17,10 +17,9 @@ import pytest
 from textual.app import App
 from textual.widgets import DataTable, Input
 
-from tui_nn.datasets import load_embedded_sample
-from tui_nn.runs import RunRecorder, RunStore
-from tui_nn.runs.recorder import dataset_identity
-from tui_nn.training import TrainConfig, Trainer
+from fixtures.demo_runs import DEMO_IDS, make_demo_runs
+from tui_nn.runs import RunRecord, RunStore
+from tui_nn.training import TrainConfig
 from tui_nn.tui.screens.compare import CompareScreen, RunChartsScreen
 from tui_nn.tui.screens.runs import RunAction, RunsScreen
 from tui_nn.tui.screens.runs_dialogs import (ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
@@ -29,42 +28,13 @@ from tui_nn.tui.widgets.charts import MetricChart
 from tui_nn.tui.widgets.run_charts import OverlayChart
 
 SMALL, LARGE = (80, 24), (120, 40)
-# (id, name, created, seconds, config); the last is damaged after recording
-RUNS = [
-    ("20250301-091500-custom-a001", "adam 3e-3", "2025-03-01T09:15:00+00:00", 4.2,
-     dict(hidden=(16,), epochs=3, optimizer="adam", lr=3e-3, seed=0)),
-    ("20250302-101000-custom-a002", "sgd 0.1", "2025-03-02T10:10:00+00:00", 3.9,
-     dict(hidden=(16,), epochs=3, optimizer="sgd", lr=0.1, seed=1)),
-    ("20250303-111500-custom-a003", "wide adam 1e-3", "2025-03-03T11:15:00+00:00", 5.1,
-     dict(hidden=(32,), epochs=2, optimizer="adam", lr=1e-3, batch_size=128, seed=2)),
-    ("20250304-121500-custom-a004", "cut short", "2025-03-04T12:15:00+00:00", 2.0,
-     dict(hidden=(16,), epochs=2, optimizer="momentum", lr=0.05, seed=3)),
-]
-IDS = [r[0] for r in RUNS]
-
-
-def _rewrite(path: Path, **changes) -> None:
-    data = json.loads(path.read_text())
-    data.update(changes)
-    path.write_text(json.dumps(data, indent=2))
+IDS = DEMO_IDS
 
 
 @pytest.fixture(scope="module")
 def runs_template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("runs-template") / "runs"
-    store = RunStore(root)
-    data = load_embedded_sample()
-    for run_id, name, created, seconds, changes in RUNS:
-        config = TrainConfig(**{"batch_size": 64, **changes})
-        made = store.create(config, dataset_identity(data), name=name)
-        trainer = Trainer(config, data, blas_threads=1)
-        trainer.on_event = RunRecorder(made, trainer, data)
-        assert trainer.run().status == "finished"
-        path = made.rename(root / run_id)
-        _rewrite(path / "config.json", run_id=run_id, created=created)
-        _rewrite(path / "status.json", seconds=seconds)
-    history = root / IDS[-1] / "history.csv"
-    history.write_bytes(history.read_bytes()[:-25])
+    make_demo_runs(root)
     return root
 
 
@@ -263,7 +233,7 @@ async def test_export_marked_then_all_and_a_write_error(store, tmp_path):
         dialog.query_one(Input).value = str(out)
         await pilot.press("enter")
         await settle(pilot)
-        expected = sum(len(store.history(store.root / i)) for i in IDS[:2])
+        expected = sum(len(RunRecord(store.root / i).history()) for i in IDS[:2])
         assert out.exists() and dialog.rows == expected == 6
         assert len(out.read_text().splitlines()) == expected + 1
         assert f"Wrote {expected} rows (2 runs)" in dialog.report
@@ -277,7 +247,7 @@ async def test_export_marked_then_all_and_a_write_error(store, tmp_path):
         dialog.query_one(Input).value = str(out_all)
         await pilot.press("enter")
         await settle(pilot)
-        assert dialog.rows == sum(len(store.history(store.root / i)) for i in IDS)
+        assert dialog.rows == sum(len(RunRecord(store.root / i).history()) for i in IDS)
         # a path that cannot be written: the OSError in plain words, nothing crashes
         blocker = tmp_path / "a-file"
         blocker.write_text("x")

@@ -61,7 +61,8 @@ def run_bench(args) -> int:
 # ------------------------------------------------------------------ speed
 def bench_speed(args) -> int:
     from .datasets import load_idx_dir
-    from .training import Trainer, TrainConfig
+    from .runs import Runner
+    from .training import TrainConfig
     from .training.events import EpochEnded
 
     directory = find_fashion_mnist(args.data)
@@ -90,12 +91,9 @@ def bench_speed(args) -> int:
             # each engine run continues its own training (exactly, via resume_state)
             for threads in engine_threads:
                 record = secs[threads].append
-                prev = results.get(threads)
-                kwargs = ({} if prev is None else
-                          dict(network=prev.network, history=prev.history, resume_state=prev.resume_state))
-                results[threads] = Trainer(config, data, lambda e, r=record: r(e.seconds)
-                                           if isinstance(e, EpochEnded) else None,
-                                           blas_threads=threads, **kwargs).run()
+                results[threads] = Runner.new(
+                    config, data, record=False, continue_from=results.get(threads), blas_threads=threads,
+                    listeners=[lambda e, r=record: r(e.seconds) if isinstance(e, EpochEnded) else None]).run()
             if torch_model:
                 for threads, seconds in torch_model.epoch().items():
                     torch_secs.setdefault(threads, []).append(seconds)
@@ -219,7 +217,7 @@ class TorchRunner:
 # ---------------------------------------------------------------- presets
 def bench_presets(names: list[str] | None) -> int:
     from .datasets import load_embedded_sample
-    from .training import Trainer
+    from .runs import Runner
     from .training.presets import PRESETS
 
     data = load_embedded_sample()
@@ -228,7 +226,7 @@ def bench_presets(names: list[str] | None) -> int:
     for name in names or list(PRESETS):
         preset = PRESETS[name]
         t0 = time.perf_counter()
-        result = Trainer(preset.config, data).run()
+        result = Runner.new(preset.config, data, record=False).run()
         last = result.history.iloc[-1] if len(result.history) else None
         train_acc = f"{last.train_acc:.2%}" if last is not None else "n/a"
         test = f"{result.end.test_acc:.2%}" if result.end.test_acc is not None else "n/a"
@@ -244,9 +242,7 @@ def bench_runs(n_runs: int = 1000) -> int:
     import tempfile
 
     from .datasets import load_embedded_sample
-    from .runs import RunRecorder, RunStore
-    from .runs.recorder import dataset_identity
-    from .training import Trainer
+    from .runs import Runner, RunStore
     from .training.presets import PRESETS
 
     data = load_embedded_sample()
@@ -254,11 +250,8 @@ def bench_runs(n_runs: int = 1000) -> int:
     try:
         store = RunStore(root)
         config = PRESETS["default"].config.with_changes(epochs=20)
-        path = store.create(config, dataset_identity(data))
-        trainer = Trainer(config, data)
-        recorder = RunRecorder(path, trainer, data)
-        trainer.on_event = recorder
-        result = trainer.run()
+        runner = Runner.new(config, data, store=store)
+        result, recorder, path = runner.run(), runner.recorder, runner.path
         epoch_seconds = float(result.history.seconds.sum())
         print(f"recording the default preset (20 epochs, {epoch_seconds / 20:.3f}s per epoch): "
               f"{recorder.seconds_spent * 1000:.1f} ms of writes in all, "

@@ -247,16 +247,14 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def cmd_train(args) -> int:
-    from .datasets import DatasetError, load_dataset
     from .locations import runs_dir
-    from .nn import ModelFileError
-    from .runs import RunRecorder, RunStore, RunStoreError
-    from .runs.recorder import dataset_identity, load_for_resume
-    from .training import Trainer
+    from .runs import Runner, RunSetupError, RunStore
     from .training.run_files import save_run
+    from .training.status import RunStatus
 
     store = RunStore(runs_dir(args.runs_dir))
     reporter = ProgressReporter(json_lines=args.json)
+    warn = lambda message: reporter.note(f"warning: {message}")  # noqa: E731
     try:
         if args.resume:
             given = [flag for flag in (*TRAIN_FLAGS, "--dataset", "--l2")
@@ -264,53 +262,39 @@ def cmd_train(args) -> int:
             if given:
                 return _fail(f"--resume continues a run with its own settings; only --epochs may be "
                              f"given, not {', '.join(given)}")
-            run_path = store.resolve(args.resume)
-            saved = load_for_resume(store, run_path)
-            config = saved["config"].with_changes(epochs=args.epochs or saved["config"].epochs)
-            dataset = load_dataset(config.dataset)
-            trainer = Trainer(config, dataset, reporter, network=saved["network"], history=saved["history"],
-                              resume_state=saved["resume_state"], blas_threads=args.threads)
+            runner = Runner.resuming(store, args.resume, epochs=args.epochs, listeners=[reporter],
+                                     on_problem=warn, blas_threads=args.threads)
         else:
-            config = config_from_args(args)
-            dataset = load_dataset(config.dataset)
-            trainer = Trainer(config, dataset, reporter, blas_threads=args.threads)
-            saved = {"best_params": None}
-            run_path = None
-            if not args.no_record:
-                run_path = store.create(config, dataset_identity(dataset))
-    except (ConfigError, DatasetError, RunStoreError, ModelFileError) as exc:
+            runner = Runner.new(config_from_args(args), store=store, record=not args.no_record,
+                                listeners=[reporter], on_problem=warn, blas_threads=args.threads)
+    except (ConfigError, RunSetupError) as exc:
         return _fail(str(exc))
-    except OSError as exc:
-        return _fail(f"cannot record the run in {store.root}: {exc.strerror or exc} (use --no-record or "
-                     f"--runs-dir)")
+    if runner.problem:
+        warn(runner.problem)
+    elif runner.path is not None:
+        reporter.note(f"recording run {runner.path.name} in {store.root}")
 
-    if run_path is not None:
-        recorder = RunRecorder(run_path, trainer, dataset, best_params=saved["best_params"],
-                               on_problem=lambda message: reporter.note(f"warning: {message}"))
-        trainer.on_event = lambda event: (reporter(event), recorder(event))
-        reporter.note(f"recording run {run_path.name} in {store.root}")
-
-    # Ctrl+C asks the trainer to stop after the current batch (the weights so far are
+    # Ctrl+C asks the run to stop after the current batch (the weights so far are
     # kept and saved); a second Ctrl+C aborts at once.
     def on_sigint(signum, frame):
-        if trainer._stop.is_set():
+        if runner.stopping:
             raise KeyboardInterrupt
         reporter.note("stopping after this batch (Ctrl+C again to abort)")
-        trainer.stop()
+        runner.stop()
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = trainer.run()
+        result = runner.run()
     finally:
         signal.signal(signal.SIGINT, previous)
 
     if args.out:
         try:
-            path = save_run(result, args.out, dataset)
+            path = save_run(result, args.out, runner.dataset)
             reporter.note(f"saved model.npz, history.csv, config.json in {path}")
         except OSError as exc:
             return _fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
-    return {"finished": EXIT_OK, "stopped": EXIT_INTERRUPTED, "diverged": EXIT_DIVERGED,
-            "failed": EXIT_FAILED}[result.status]
+    return {RunStatus.FINISHED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
+            RunStatus.DIVERGED: EXIT_DIVERGED, RunStatus.FAILED: EXIT_FAILED}[result.status]
 
 
 def cmd_runs(args) -> int:

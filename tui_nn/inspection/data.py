@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ..datasets.dataset import DIGIT_NAMES, FASHION_NAMES, Dataset
-from ..nn.network import ModelFileError, Network
+from ..nn.network import Network
 from .mistakes import Outcomes
 
 
@@ -84,21 +83,21 @@ def _class_names_for(dataset_name: str, n_classes: int) -> tuple[str, ...]:
     return tuple(str(i) for i in range(n_classes))
 
 
-def inspection_data_from_run(run_dir: str | os.PathLike, dataset: Dataset | None = None,
-                             *, which: str = "params") -> InspectionData:
+def inspection_data_from_run(run: "RunRecord | str | os.PathLike", dataset: Dataset | None = None,  # noqa: F821
+                             *, which: str = "last") -> InspectionData:
     """Inspect a saved run: its predictions.npz (required), its model.npz (``which`` =
-    "params" for the last weights, "best" for the best validation epoch) and the images of
+    "last" for the last weights, "best" for the best validation epoch) and the images of
     ``dataset`` (default: the run's dataset, loaded by name; skipped if unavailable).
 
     Raises ValueError if predictions.npz is missing or unreadable. The probabilities
     are those the run saved: they belong to the last weights, so with ``which="best"``
     only the drawing and weights screens use the best weights."""
-    from ..runs.store import RunStore, RunStoreError, read_json
+    from ..runs.store import RunRecord, RunStoreError
 
-    path = Path(run_dir)
-    store = RunStore(path.parent)
+    record = run if isinstance(run, RunRecord) else RunRecord(run)
+    path = record.path
     try:
-        preds = store.predictions(path)
+        preds = record.predictions()
     except RunStoreError as exc:
         raise ValueError(str(exc)) from None
     if "proba" not in preds or "labels" not in preds:
@@ -107,14 +106,14 @@ def inspection_data_from_run(run_dir: str | os.PathLike, dataset: Dataset | None
     notes: list[str] = []
     dataset_name = ""
     try:
-        dataset_name = str(read_json(path / "config.json").get("config", {}).get("dataset", ""))
+        dataset_name = str(record.meta().get("config", {}).get("dataset", ""))
     except RunStoreError as exc:
         notes.append(f"config.json: {exc}")
 
     network = None
     try:
-        network, _ = Network.load(path / "model.npz", which=which)
-    except ModelFileError as exc:
+        network, _ = record.network(which)
+    except RunStoreError as exc:
         notes.append(f"no network, so no drawing or weights: {exc}")
 
     if dataset is None and dataset_name:

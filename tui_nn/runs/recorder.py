@@ -22,10 +22,10 @@ import numpy as np
 
 from ..datasets.dataset import Dataset
 from ..fileio import atomic_writer
-from ..nn.network import Network
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
-from .store import RunStore, RunStoreError, read_json, write_json
+from ..training.status import RunStatus
+from .store import read_json, write_json
 
 STATUS_INTERVAL_S = 1.0
 
@@ -91,7 +91,7 @@ class RunRecorder:
             keep = self._bytes_for_epochs(history, known, event.start_epoch)
             with open(history, "r+b") as f:
                 f.truncate(keep)
-        self.status.update(status="running", planned_epochs=event.start_epoch + event.config["epochs"],
+        self.status.update(status=RunStatus.RUNNING, planned_epochs=event.start_epoch + event.config["epochs"],
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
         self._write_status(force=True)
@@ -160,28 +160,3 @@ class RunRecorder:
         proba = self.trainer.network.predict_proba(data.x_test).astype(np.float32)
         with atomic_writer(self.path / "predictions.npz", binary=True) as f:
             np.savez(f, proba=proba, labels=np.asarray(data.y_test, np.uint8))
-
-
-def load_for_resume(store: RunStore, path: Path) -> dict:
-    """Everything ``Trainer`` needs to continue a saved run: its config, the network at
-    the last saved epoch, the history up to that epoch, the resume state, best weights."""
-    config, meta = store.config(path)
-    status = read_json(path / "status.json")
-    if status.get("model_epoch") is None:
-        raise RunStoreError(f"{path.name} has no saved weights to continue from")
-    network, model_meta = Network.load(path / "model.npz")
-    try:
-        best, _ = Network.load(path / "model.npz", which="best")
-        best_params = best.params
-    except Exception:
-        best_params = None
-    epoch = int(model_meta.get("epoch", status["model_epoch"]))
-    history = store.history(path).iloc[:epoch]
-    try:
-        with np.load(path / "resume.npz", allow_pickle=False) as f:
-            resume = {"optimizer": {k[4:]: f[k] for k in f.files if k.startswith("opt_")},
-                      "order": f["order"], "steps": int(f["steps"]), "rng": json.loads(str(f["rng"]))}
-    except (OSError, KeyError, ValueError) as exc:
-        raise RunStoreError(f"{path.name}: resume.npz is unreadable ({exc})") from None
-    return {"config": config, "meta": meta, "network": network, "history": history,
-            "resume_state": resume, "best_params": best_params}

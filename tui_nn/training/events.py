@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .status import RunStatus
+
 
 @dataclass(frozen=True)
 class Event:
@@ -109,4 +111,6 @@ class Failed(RunEnded):
     details: str = field(default="", repr=False)   # the traceback, for a log
 
 
-STATUS_OF = {Finished: "finished", Stopped: "stopped", Diverged: "diverged", Failed: "failed"}
+# How each way of ending is called everywhere else (files, CLI, dashboard).
+STATUS_OF = {Finished: RunStatus.FINISHED, Stopped: RunStatus.STOPPED, Diverged: RunStatus.DIVERGED,
+             Failed: RunStatus.FAILED}

@@ -22,8 +22,9 @@ from ..nn.network import Architecture, Network
 from ..nn.optimizers import make_optimizer
 from .augment import ShiftAugmenter
 from .config import ConfigError, TrainConfig, check_batch_size
+from .status import RunStatus
 from .events import (
-    HISTORY_COLUMNS, BatchProgress, Diverged, EpochEnded, Event, Failed, Finished, Paused,
+    HISTORY_COLUMNS, STATUS_OF, BatchProgress, Diverged, EpochEnded, Event, Failed, Finished, Paused,
     Resumed, RunEnded, RunStarted, Stopped,
 )
 
@@ -40,7 +41,7 @@ def validation_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class RunResult:
-    status: str                      # finished | stopped | diverged | failed
+    status: RunStatus                # finished | stopped | diverged | failed
     config: TrainConfig
     network: Network | None
     history: pd.DataFrame
@@ -113,6 +114,10 @@ class Trainer:
         return not self._running.is_set()
 
     @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def history(self) -> pd.DataFrame:
         return pd.DataFrame(self.history_rows, columns=list(HISTORY_COLUMNS))
 
@@ -136,7 +141,7 @@ class Trainer:
             end = Failed(epochs_completed=len(self.history_rows), elapsed=time.perf_counter() - started,
                          message=f"{exc.__class__.__name__}: {exc}", details=traceback.format_exc())
             self.on_event(end)
-            return RunResult("failed", self.config, self.network, self.history, end)
+            return RunResult(RunStatus.FAILED, self.config, self.network, self.history, end)
 
     def _run_with_threads(self) -> RunResult:
         if self.blas_threads:
@@ -267,6 +272,5 @@ class Trainer:
                    elapsed=elapsed, **extra)
         self.best_params, self.best_val_acc = best_params, best_val
         self.on_event(end)
-        status = {Finished: "finished", Stopped: "stopped", Diverged: "diverged"}[kind]
-        return RunResult(status, self.config, self.network, self.history, end, best_params, best_val,
+        return RunResult(STATUS_OF[kind], self.config, self.network, self.history, end, best_params, best_val,
                          self.resume_state())

@@ -24,10 +24,10 @@ from textual.worker import Worker, WorkerState
 
 from ..datasets import Dataset
 from ..locations import runs_dir
-from ..runs import RunRecorder, RunStore, RunStoreError
-from ..runs.recorder import dataset_identity, load_for_resume
-from ..training.config import ConfigError, TrainConfig
-from ..training.trainer import RunResult, Trainer
+from ..runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
+from ..runs.store import default_more_epochs
+from ..training.config import TrainConfig
+from ..training.trainer import RunResult
 from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
@@ -66,12 +66,11 @@ class ScratchnetApp(App[None]):
         self.settings = settings or Settings()
         self.redact_timings = redact_timings
         self.progress_interval = progress_interval
-        self.trainer: Trainer | None = None
+        self.runner: Runner | None = None
         self.training_screen: TrainingScreen | None = None
         self.training_worker: Worker | None = None
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
         self.run_store = RunStore(runs_dir())
-        self.run_path = None          # the folder recording the current run, if it is recorded
         self._inspection = None       # InspectionData of the last ended run, built on demand
 
     # ------------------------------------------------------------- start-up
@@ -108,65 +107,47 @@ class ScratchnetApp(App[None]):
             WorkerState.PENDING, WorkerState.RUNNING)
 
     def start_training(self, config: TrainConfig, dataset: Dataset, *, resume_from=None) -> str | None:
-        """Build the trainer, show the training screen and start the worker; with
+        """Show the training screen and start the worker on a new run of ``config``; with
         ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs.
         Returns why it could not start, or None."""
         if self.training_active:
             return "a run is still stopping; try again in a moment"
-        saved: dict = {"best_params": None}
-        continuing: dict = {}
-        if resume_from is not None:
-            from ..nn import ModelFileError
-            try:
-                saved = load_for_resume(self.run_store, resume_from)
-            except (RunStoreError, ModelFileError, OSError) as exc:
-                return str(exc)
-            continuing = dict(network=saved["network"], history=saved["history"],
-                              resume_state=saved["resume_state"])
-        screen = TrainingScreen(config, dataset, redact_timings=self.redact_timings,
-                                previous=saved["history"].to_dict("records") if continuing else None)
+        warn = lambda text: self.call_from_thread(  # noqa: E731
+            self.notify, text[0].upper() + text[1:], severity="warning", timeout=8)
         try:
-            trainer = Trainer(config, dataset, on_event=lambda event: screen.post_message(message_for(event)),
-                              progress_interval=self.progress_interval, blas_threads=1, **continuing)
-        except (ConfigError, ValueError) as exc:
+            if resume_from is None:
+                runner = Runner.new(config, dataset, store=self.run_store, on_problem=warn,
+                                    progress_interval=self.progress_interval)
+            else:
+                runner = Runner.resuming(self.run_store, resume_from, epochs=config.epochs, dataset=dataset,
+                                         on_problem=warn, progress_interval=self.progress_interval)
+        except RunSetupError as exc:
             return str(exc)
+        if runner.problem:
+            self.notify(runner.problem[0].upper() + runner.problem[1:], severity="warning", timeout=8)
         if resume_from is None:
             self.settings.save_last_config(config)
-        self._record(trainer, config, dataset, resume_from, saved["best_params"])
-        self.trainer, self.training_screen = trainer, screen
+        previous = runner.previous_history
+        screen = TrainingScreen(runner.config, dataset, redact_timings=self.redact_timings,
+                                previous=None if previous is None else previous.to_dict("records"))
+        runner.add_listener(lambda event: screen.post_message(message_for(event)))
+        self.runner, self.training_screen = runner, screen
         self._inspection = None
         self.push_screen(screen)
-        self.training_worker = self._train(trainer)
+        self.training_worker = self._train(runner)
         return None
 
-    def _record(self, trainer: Trainer, config: TrainConfig, dataset: Dataset,
-                run_path=None, best_params=None) -> None:
-        """Record the run in the runs directory (a continued run in its own folder); if the
-        disk refuses, train anyway and say so."""
-        self.run_path = run_path
-        try:
-            if run_path is None:
-                self.run_path = self.run_store.create(config, dataset_identity(dataset))
-            to_screen = trainer.on_event
-            recorder = RunRecorder(self.run_path, trainer, dataset, best_params=best_params,
-                                   on_problem=lambda text: self.call_from_thread(
-                                       self.notify, text[0].upper() + text[1:], severity="warning", timeout=8))
-        except (OSError, RunStoreError) as exc:
-            self.notify(f"This run is not being saved: {getattr(exc, 'strerror', None) or exc}",
-                        severity="warning", timeout=8)
-            return
-
-        def on_event(event) -> None:
-            recorder(event)       # written before the screen hears of it
-            to_screen(event)
-        trainer.on_event = on_event
+    @property
+    def run_path(self):
+        """The folder recording the current run, if it is recorded."""
+        return None if self.runner is None else self.runner.path
 
     def open_inspection(self) -> None:
         """The misclassification browser (and its sibling screens) on the ended run."""
         from ..inspection import inspection_data_from
         from .screens.inspect_mistakes import MistakesScreen
 
-        if self.trainer is None or self.training_active:
+        if self.runner is None or self.training_active:
             self.notify("Inspection opens once the run has ended.", severity="warning")
             return
         if self._inspection is None:
@@ -174,13 +155,13 @@ class ScratchnetApp(App[None]):
             if not len(dataset.x_test):
                 self.notify(f"{dataset.name} has no test images to inspect.", severity="warning")
                 return
-            self._inspection = inspection_data_from(self.trainer.network, dataset)
+            self._inspection = inspection_data_from(self.runner.network, dataset)
         self.push_screen(MistakesScreen(self._inspection))
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False, description="training")
-    def _train(self, trainer: Trainer) -> RunResult:
-        # Trainer.run reports its own errors as a Failed event; it does not raise.
-        return trainer.run()
+    def _train(self, runner: Runner) -> RunResult:
+        # The run reports its own errors as a Failed event; it does not raise.
+        return runner.run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -206,29 +187,29 @@ class ScratchnetApp(App[None]):
             self.settings.record_speed(key, statistics.median(speeds))
 
     def pause_training(self) -> bool:
-        if self.trainer is None or not self.training_active:
+        if self.runner is None or not self.training_active:
             return False
-        self.trainer.pause()
+        self.runner.pause()
         return True
 
     def resume_training(self) -> bool:
-        if self.trainer is None or not self.training_active:
+        if self.runner is None or not self.training_active:
             return False
-        self.trainer.resume()
+        self.runner.resume()
         return True
 
     def stop_training(self) -> bool:
         """Ask the run to stop (it ends within one batch); False if nothing is running."""
-        if self.trainer is None or not self.training_active:
+        if self.runner is None or not self.training_active:
             return False
-        self.trainer.stop()
+        self.runner.stop()
         return True
 
     def exit(self, *args, **kwargs) -> None:
         # Every way out (q, ctrl+q, ctrl+c, the palette) comes through here: stop the
-        # trainer so its thread ends within a batch and the process can exit.
-        if self.trainer is not None:
-            self.trainer.stop()
+        # run so its thread ends within a batch and the process can exit.
+        if self.runner is not None:
+            self.runner.stop()
         super().exit(*args, **kwargs)
 
     # ----------------------------------------------------------------- runs
@@ -239,15 +220,23 @@ class ScratchnetApp(App[None]):
             self.push_screen(RunsScreen(self.run_store))
 
     def on_run_action(self, message) -> None:
-        """A row action of the runs screen: the data is loaded in a worker, then acted on."""
+        """A row action of the runs screen: the data is loaded in a worker, then acted on.
+        A run that can't be read says why; nothing a damaged run holds can crash the app."""
         if message.action == "resume":
             from .screens.runs_dialogs import ResumeEpochsScreen
+
+            record = RunRecord(message.path)
+            try:
+                info, own = record.info(), record.config().epochs
+            except RunStoreError as exc:
+                self.notify(f"Can't resume this run: {exc}", severity="error", timeout=8)
+                return
 
             def chosen(text: str | None) -> None:
                 if text:
                     self._load_for_run_action(message.action, message.path, int(text))
-            config, _ = self.run_store.config(message.path)
-            self.push_screen(ResumeEpochsScreen(str(config.epochs)), chosen)
+            more = default_more_epochs(info.planned_epochs, info.epochs, own)
+            self.push_screen(ResumeEpochsScreen(str(more)), chosen)
             return
         self._load_for_run_action(message.action, message.path)
 
@@ -257,12 +246,13 @@ class ScratchnetApp(App[None]):
         from ..inspection import inspection_data_from_run
         from .screens.setup import cached_dataset
 
+        record = RunRecord(path)
         try:
-            config, _ = self.run_store.config(path)
             if action == "inspect":
-                data = inspection_data_from_run(path)
+                data = inspection_data_from_run(record)
                 self.call_from_thread(self._show_inspection, data)
                 return
+            config = record.config()
             if action == "use":
                 self.call_from_thread(self._use_config, config)
                 return

@@ -20,7 +20,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...runs.store import RunInfo, RunStore, RunStoreError
+from ...runs.store import RunInfo, RunRecord, RunStore, RunStoreError
 from ...training.config import TrainConfig
 from ..widgets.charts import MetricChart
 from ..widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
@@ -47,13 +47,14 @@ class LoadedRun:
 
 
 def load_run(store: RunStore, path: Path) -> LoadedRun:
-    run = LoadedRun(Path(path), store.info(Path(path)))
+    record = RunRecord(path)
+    run = LoadedRun(record.path, record.info())
     try:
-        run.config, _meta = store.config(run.path)
+        run.config = record.config()
     except RunStoreError as exc:
         run.problems.append(str(exc))
     try:
-        run.history = store.history(run.path)
+        run.history = record.history()
     except RunStoreError as exc:
         run.problems.append(str(exc))
     return run

@@ -1,0 +1,194 @@
+"""The one way to run: start a new run or continue a recorded one, record it, and fan the
+trainer's events out to whoever listens (the CLI's progress bar, the dashboard, a sweep).
+
+    runner = Runner.new(config, dataset, store=RunStore(root))      # or record=False
+    runner = Runner.resuming(store, "20261201-0930", epochs=5)      # load, then continue
+    runner.add_listener(print)
+    result = runner.run()          # in this thread; pause()/resume()/stop() from any other
+
+Everything that can go wrong before training starts (a bad config, a dataset that won't load,
+a run that can't be continued) is raised as ``RunSetupError`` with a one-line reason. Once
+training runs nothing is raised: the trainer reports its own failures as a ``Failed`` event,
+and a disk that refuses to record makes the run go on unsaved, said once through
+``on_problem``. Nothing outside ``training/`` and ``runs/`` builds a Trainer or a RunRecorder.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from ..datasets.dataset import Dataset, DatasetError
+from ..nn import ModelFileError
+from ..training.config import ConfigError, TrainConfig
+from ..training.events import Event
+from ..training.trainer import RunResult, Trainer
+from .recorder import RunRecorder, dataset_identity
+from .store import RunRecord, RunStore, RunStoreError, default_more_epochs
+
+Listener = Callable[[Event], None]
+
+
+class RunSetupError(Exception):
+    """The run cannot start; the message is one line, fit to show a user."""
+
+
+def _load_by_name(name: str) -> Dataset:
+    from ..datasets import load_dataset
+    return load_dataset(name)
+
+
+class Runner:
+    """One run from start to end. Build it with ``Runner.new`` or ``Runner.resuming``."""
+
+    def __init__(self, trainer: Trainer, dataset: Dataset, *, record: RunRecord | None,
+                 store: RunStore | None, previous_history: pd.DataFrame | None,
+                 best_params=None, problem: str = "",
+                 on_problem: Callable[[str], None] | None = None, save_every: float = 30.0):
+        self.trainer = trainer
+        self.dataset = dataset
+        self.store = store
+        self.record = record                      # the run folder, None when not recorded
+        self.previous_history = previous_history  # epochs already trained, when continuing
+        self.result: RunResult | None = None
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+        self.on_problem = on_problem or (lambda message: None)
+        self.problem = problem                    # why the run is not being recorded, if so
+        self.recorder: RunRecorder | None = None
+        if record is not None:
+            self.recorder = RunRecorder(record.path, trainer, dataset, best_params=best_params,
+                                        model_interval=save_every, on_problem=self._recording_failed)
+        trainer.on_event = self._dispatch
+
+    # ---------------------------------------------------------------- build
+    @classmethod
+    def new(cls, config: TrainConfig, dataset: Dataset | None = None, *,
+            store: RunStore | None = None, record: bool = True, name: str | None = None,
+            continue_from: RunResult | None = None,
+            listeners: Iterable[Listener] = (), on_problem: Callable[[str], None] | None = None,
+            load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
+            blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
+        """A new run of ``config`` on ``dataset`` (loaded by ``config.dataset`` when not
+        given), recorded in ``store`` unless ``record`` is False, its weights saved every
+        ``save_every`` seconds and at the end. If the runs directory
+        refuses the new folder, the run trains unsaved and ``problem`` says why (check it
+        after building: ``on_problem`` hears only of failures while training).
+
+        ``continue_from`` (a result in memory) trains ``config.epochs`` more epochs on from
+        it, exactly as one longer run would (benchmarks interleave contenders this way)."""
+        carried = {} if continue_from is None else dict(
+            network=continue_from.network, history=continue_from.history,
+            resume_state=continue_from.resume_state)
+        try:
+            if dataset is None:
+                dataset = load_dataset(config.dataset)
+            trainer = Trainer(config, dataset, blas_threads=blas_threads,
+                              progress_interval=progress_interval, **carried)
+        except (ConfigError, DatasetError) as exc:
+            raise RunSetupError(str(exc)) from None
+        run_record, problem = None, ""
+        if record and store is not None:
+            try:
+                run_record = RunRecord(store.create(config, dataset_identity(dataset), name=name))
+            except (OSError, RunStoreError) as exc:
+                problem = (f"the run is not being saved: cannot create a run folder in {store.root} "
+                           f"({getattr(exc, 'strerror', None) or exc})")
+        runner = cls(trainer, dataset, record=run_record, store=store, previous_history=None,
+                     problem=problem, on_problem=on_problem, save_every=save_every)
+        for listener in listeners:
+            runner.add_listener(listener)
+        return runner
+
+    @classmethod
+    def resuming(cls, store: RunStore, run: str | Path | RunRecord, *, epochs: int | None = None,
+                 dataset: Dataset | None = None, listeners: Iterable[Listener] = (),
+                 on_problem: Callable[[str], None] | None = None,
+                 load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
+                 blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
+        """Continue the recorded ``run`` (an id, unique prefix, folder or RunRecord) in its
+        own folder for ``epochs`` more epochs (default: the epochs it still had to go, or
+        its own epoch count again once it had finished them). It draws exactly what one
+        longer run would have drawn (for a constant learning rate)."""
+        try:
+            record = run if isinstance(run, RunRecord) else store.open(run)
+            point = record.resume_point()
+            done = len(point.history)
+            more = epochs if epochs is not None else default_more_epochs(point.planned_epochs, done,
+                                                                         point.config.epochs)
+            config = point.config.with_changes(epochs=more)
+            if dataset is None:
+                dataset = load_dataset(config.dataset)
+            trainer = Trainer(config, dataset, network=point.network, history=point.history,
+                              resume_state=point.resume_state, blas_threads=blas_threads,
+                              progress_interval=progress_interval)
+        except (ConfigError, DatasetError, RunStoreError, ModelFileError) as exc:
+            raise RunSetupError(str(exc)) from None
+        except OSError as exc:
+            raise RunSetupError(f"cannot read the run: {exc.strerror or exc}") from None
+        runner = cls(trainer, dataset, record=record, store=store, previous_history=point.history,
+                     best_params=point.best_params, on_problem=on_problem, save_every=save_every)
+        for listener in listeners:
+            runner.add_listener(listener)
+        return runner
+
+    # ---------------------------------------------------------------- events
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(event)`` with every trainer event, in the training thread,
+        after the run folder has recorded it."""
+        with self._lock:
+            self._listeners = [*self._listeners, listener]
+
+    def _dispatch(self, event: Event) -> None:
+        if self.recorder is not None:
+            self.recorder(event)   # on disk before anyone is told
+        for listener in self._listeners:
+            listener(event)
+
+    def _recording_failed(self, message: str) -> None:
+        self.problem = message
+        self.on_problem(message)
+
+    # --------------------------------------------------------------- control
+    def run(self) -> RunResult:
+        """Train in the calling thread until finished, stopped, diverged or failed."""
+        self.result = self.trainer.run()
+        return self.result
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+    def stop(self) -> None:
+        self.trainer.stop()
+
+    @property
+    def paused(self) -> bool:
+        return self.trainer.paused
+
+    @property
+    def stopping(self) -> bool:
+        return self.trainer.stop_requested
+
+    # ----------------------------------------------------------------- facts
+    @property
+    def config(self) -> TrainConfig:
+        return self.trainer.config
+
+    @property
+    def network(self):
+        return self.trainer.network
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.record is None else self.record.path
+
+    @property
+    def recording(self) -> bool:
+        """The run folder is being written (it exists and no write has failed)."""
+        return self.recorder is not None and self.recorder.saving
