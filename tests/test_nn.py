@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 
-from tui_nn.nn import Architecture, ModelFileError, Network, make_optimizer
+from tui_nn.nn import Architecture, ModelFileError, Network, load_model, make_optimizer, save_model
 from tui_nn.nn.gradcheck import batch_loss, relative_errors
 from tui_nn.nn.initializers import INITS, initial_weights
 
@@ -137,39 +138,67 @@ def test_save_and_load_round_trip(tmp_path):
     net = Network(Architecture((784, 12, 10), "tanh", dropout=0.1), rng=np.random.default_rng(3))
     x = np.random.default_rng(1).integers(0, 256, (20, 784), dtype=np.uint8)
     path = tmp_path / "model.npz"
-    net.save(path, metadata={"note": "hi"}, extra_params={"best": net.params * 2})
-    loaded, meta = Network.load(path)
+    save_model(net, path, metadata={"note": "hi"}, extra_params={"best": net.params * 2})
+    loaded, meta = load_model(path)
     assert meta == {"note": "hi"}
     assert loaded.arch == net.arch
     np.testing.assert_array_equal(loaded.predict_proba(x), net.predict_proba(x))
-    best, _ = Network.load(path, which="best")
+    best, _ = load_model(path, which="best")
     np.testing.assert_array_equal(best.params, net.params * 2)
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]   # no temporary file left
+
+
+def test_model_file_layout_is_unchanged(tmp_path):
+    """Files written before save/load moved to model_file.py must still load, and new files
+    must hold the same arrays: build one by hand in the version-1 layout."""
+    arch = Architecture((4, 3, 2), "tanh", "sigmoid_ce", dropout=0.2)
+    params = np.arange(arch.n_params, dtype=np.float32) / 100
+    path = tmp_path / "old.npz"
+    np.savez(path, format=np.array("scratchnet-mlp"), format_version=np.array(1),
+             architecture=np.array(json.dumps({"sizes": [4, 3, 2], "activation": "tanh",
+                                               "output": "sigmoid_ce", "use_bias": True,
+                                               "dropout": 0.2})),
+             metadata=np.array(json.dumps({"epoch": 7})), params=params, params_best=params * 2)
+    net, meta = load_model(path)
+    assert net.arch == arch and meta == {"epoch": 7} and net.dtype == np.float32
+    np.testing.assert_array_equal(net.params, params)
+    np.testing.assert_array_equal(load_model(path, which="best")[0].params, params * 2)
+
+    resaved = tmp_path / "new.npz"
+    save_model(net, resaved, metadata={"epoch": 7}, extra_params={"best": params * 2})
+    with np.load(path) as old, np.load(resaved) as new:
+        assert new.files == old.files
+        for key in old.files:
+            assert new[key].dtype == old[key].dtype and new[key].shape == old[key].shape, key
+            if key in ("architecture", "metadata"):
+                assert json.loads(str(new[key])) == json.loads(str(old[key]))
+            else:
+                np.testing.assert_array_equal(new[key], old[key])
 
 
 def test_loading_a_foreign_file_is_refused(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, W=np.zeros((3, 3)))
     with pytest.raises(ModelFileError, match="not a scratchnet-tui model"):
-        Network.load(path)
+        load_model(path)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"this is not a zip file at all")
     with pytest.raises(ModelFileError, match="junk.npz: not a readable model file"):
-        Network.load(junk)
+        load_model(junk)
     with pytest.raises(ModelFileError, match="no such model file"):
-        Network.load(tmp_path / "missing.npz")
+        load_model(tmp_path / "missing.npz")
 
 
 def test_loading_parameters_of_the_wrong_shape_is_refused(tmp_path):
     net = Network(Architecture((784, 12, 10)), rng=np.random.default_rng(3))
     path = tmp_path / "model.npz"
-    net.save(path)
+    save_model(net, path)
     with np.load(path) as f:
         arrays = dict(f)
     arrays["params"] = arrays["params"][:-5]
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError, match=r"holds 9545 float32 parameters but its architecture 784-12-10 needs 9550"):
-        Network.load(path)
+        load_model(path)
 
 
 def test_model_refuses_data_of_another_shape():
@@ -183,7 +212,7 @@ def test_model_refuses_data_of_another_shape():
 def test_failed_save_leaves_the_previous_model(tmp_path):
     net = Network(Architecture((4, 3)), rng=np.random.default_rng(0))
     path = tmp_path / "model.npz"
-    net.save(path)
+    save_model(net, path)
     before = path.read_bytes()
 
     class Boom(Exception):
@@ -195,7 +224,7 @@ def test_failed_save_leaves_the_previous_model(tmp_path):
     np.savez = explode
     try:
         with pytest.raises(Boom):
-            net.save(path)
+            save_model(net, path)
     finally:
         np.savez = original
     assert path.read_bytes() == before

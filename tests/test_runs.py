@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tui_nn.datasets import load_embedded_sample
-from tui_nn.nn import Network
+from tui_nn.nn import load_model
 from tui_nn.runs import RunRecorder, RunStore, RunStoreError
 from tui_nn.runs.recorder import dataset_identity, load_for_resume
 from tui_nn.training import TrainConfig, Trainer
@@ -48,7 +48,7 @@ def test_a_recorded_run_holds_everything(tmp_path, sample):
     assert info.test_acc == pytest.approx(result.end.test_acc)
     history = store.history(path)
     pd.testing.assert_series_equal(history.val_acc, result.history.val_acc, check_exact=False)
-    net, meta = Network.load(path / "model.npz")
+    net, meta = load_model(path / "model.npz")
     np.testing.assert_array_equal(net.params, result.network.params)
     preds = store.predictions(path)
     assert preds["proba"].shape == (1000, 10)

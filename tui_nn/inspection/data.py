@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets.dataset import DIGIT_NAMES, FASHION_NAMES, Dataset
-from ..nn.network import ModelFileError, Network
+from ..nn.model_file import ModelFileError, load_model
+from ..nn.network import Network
 from .mistakes import Outcomes
 
 
@@ -113,7 +114,7 @@ def inspection_data_from_run(run_dir: str | os.PathLike, dataset: Dataset | None
 
     network = None
     try:
-        network, _ = Network.load(path / "model.npz", which=which)
+        network, _ = load_model(path / "model.npz", which=which)
     except ModelFileError as exc:
         notes.append(f"no network, so no drawing or weights: {exc}")
 

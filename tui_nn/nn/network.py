@@ -1,4 +1,5 @@
-"""The multilayer perceptron: forward pass, backward pass, inference, save and load.
+"""The multilayer perceptron: forward pass, backward pass, inference (the model file
+format lives in model_file.py).
 
     x -> Dense -> act -> [dropout] -> ... -> Dense -> output loss (softmax + CE, ...)
 
@@ -14,10 +15,7 @@ Why it is fast without being clever:
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -26,13 +24,7 @@ from .initializers import initial_weights
 from .layers import Dense, Dropout
 from .losses import make_loss
 
-MODEL_FORMAT = "scratchnet-mlp"
-MODEL_FORMAT_VERSION = 1
 EVAL_CHUNK = 2048
-
-
-class ModelFileError(Exception):
-    """A model file is missing, foreign, damaged or does not fit the data."""
 
 
 @dataclass(frozen=True)
@@ -264,66 +256,9 @@ class Network:
         clipped = np.clip(out, tiny, 1 - np.finfo(out.dtype).eps)
         return float(-(targets * np.log(clipped) + (1 - targets) * np.log1p(-clipped)).sum() / n)
 
-    # ----------------------------------------------------------- persistence
-    def save(self, path: str | os.PathLike, metadata: dict | None = None,
-             extra_params: dict[str, np.ndarray] | None = None) -> None:
-        """Write one .npz holding the architecture, the flat parameters and any
-        metadata, atomically: a temporary file is written, flushed and renamed, so a
-        crash never leaves a half-written model where a good one was."""
-        from ..fileio import atomic_writer
-
-        arrays = {
-            "format": np.array(MODEL_FORMAT),
-            "format_version": np.array(MODEL_FORMAT_VERSION),
-            "architecture": np.array(json.dumps(self.arch.to_dict())),
-            "metadata": np.array(json.dumps(metadata or {})),
-            "params": self.params,
-        }
-        for name, value in (extra_params or {}).items():
-            arrays[f"params_{name}"] = value
-        with atomic_writer(path, binary=True) as f:
-            np.savez(f, **arrays)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, which: str = "params") -> tuple["Network", dict]:
-        """Read a model saved by ``save``; returns (network, metadata).
-
-        Refuses, with a message naming the file, anything that is not such a model
-        or whose parameter count does not match its architecture."""
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"{path}: no such model file")
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                keys = set(f.files)
-                if "format" not in keys or str(f["format"]) != MODEL_FORMAT:
-                    raise ModelFileError(f"{path}: not a scratchnet-tui model (no '{MODEL_FORMAT}' header)")
-                version = int(f["format_version"])
-                if version > MODEL_FORMAT_VERSION:
-                    raise ModelFileError(f"{path}: model format version {version} is newer than this "
-                                         f"program's ({MODEL_FORMAT_VERSION}); upgrade scratchnet-tui")
-                arch = Architecture.from_dict(json.loads(str(f["architecture"])))
-                metadata = json.loads(str(f["metadata"]))
-                key = "params" if which == "params" else f"params_{which}"
-                if key not in keys:
-                    raise ModelFileError(f"{path}: holds no '{which}' weights")
-                params = f[key]
-        except ModelFileError:
-            raise
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-            raise ModelFileError(f"{path}: not a readable model file ({exc.__class__.__name__}: {exc})") from None
-        if params.ndim != 1 or params.size != arch.n_params or params.dtype.kind != "f":
-            raise ModelFileError(
-                f"{path}: holds {params.size} {params.dtype} parameters but its architecture "
-                f"{arch.describe()} needs {arch.n_params} floats; the file is damaged")
-        if not np.all(np.isfinite(params)):
-            raise ModelFileError(f"{path}: parameters contain NaN or infinity")
-        net = cls(arch, dtype=params.dtype if params.dtype in (np.float32, np.float64) else np.float32)
-        net.params[...] = params
-        return net, metadata
-
     def check_fits(self, n_features: int, n_classes: int, source: str = "the data") -> None:
         """Refuse data the network was not built for, with a readable reason."""
+        from .model_file import ModelFileError  # here: model_file imports this module
         if n_features != self.arch.sizes[0] or n_classes > self.n_classes:
             raise ModelFileError(
                 f"the model ({self.arch.describe()}) takes {self.arch.sizes[0]} inputs and "

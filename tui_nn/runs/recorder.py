@@ -22,7 +22,7 @@ import numpy as np
 
 from ..datasets.dataset import Dataset
 from ..fileio import atomic_writer
-from ..nn.network import Network
+from ..nn.model_file import load_model, save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from .store import RunStore, RunStoreError, read_json, write_json
@@ -143,7 +143,7 @@ class RunRecorder:
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
         extra = {"best": self._best_params} if self._best_params is not None else None
-        trainer.network.save(self.path / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
+        save_model(trainer.network, self.path / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
         state = trainer.resume_state()
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
         arrays.update(order=state["order"], steps=np.array(state["steps"]),
@@ -169,9 +169,9 @@ def load_for_resume(store: RunStore, path: Path) -> dict:
     status = read_json(path / "status.json")
     if status.get("model_epoch") is None:
         raise RunStoreError(f"{path.name} has no saved weights to continue from")
-    network, model_meta = Network.load(path / "model.npz")
+    network, model_meta = load_model(path / "model.npz")
     try:
-        best, _ = Network.load(path / "model.npz", which="best")
+        best, _ = load_model(path / "model.npz", which="best")
         best_params = best.params
     except Exception:
         best_params = None
