@@ -11,6 +11,7 @@ import pytest
 from tui_nn.nn import Architecture, ModelFileError, Network, load_model, make_optimizer, save_model
 from tui_nn.nn.gradcheck import batch_loss, relative_errors
 from tui_nn.nn.initializers import INITS, initial_weights
+from tui_nn.nn.losses import make_loss
 
 ACTS = ("relu", "leaky_relu", "sigmoid", "tanh")
 OUTPUTS = ("softmax_ce", "sigmoid_mse", "sigmoid_ce")
@@ -241,3 +242,94 @@ def test_l2_penalty_gradient_is_added_to_weights_only():
     w0 = net.layers[0]
     np.testing.assert_allclose(diff[: w0.W.size], 0.5 * w0.W.ravel())
     np.testing.assert_allclose(diff[w0.W.size: w0.W.size + w0.b.size], 0.0)
+
+
+# ------------------------------------------------------------------ losses, by value
+def identity_net(output, dtype=np.float64, classes=3):
+    """A network with no hidden layer and W = I, b = 0: its logits are its inputs, so a
+    test can hand ``evaluate`` the logits it wants."""
+    net = Network(Architecture((classes, classes), output=output), dtype=dtype)
+    net.layers[0].W[...] = np.eye(classes)
+    return net
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_evaluate_reports_the_exact_loss_of_a_confident_mistake(dtype):
+    """Logits (1e4, 0, 0) with the true class 1: the cross-entropy is 1e4, not the log of
+    an underflowed probability (float32 capped it at -log(tiny) = 87.3, float64 at 708)."""
+    logits = np.array([[1e4, 0.0, 0.0]], dtype)
+    labels = np.array([1])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        # softmax: log(e^1e4 + 2) - 0 = 1e4 + log(1 + 2 e^-1e4) = 1e4
+        loss, acc = identity_net("softmax_ce", dtype).evaluate(logits, labels)
+        assert loss == pytest.approx(1e4, rel=1e-6) and acc == 0.0
+        # sigmoid CE per class, softplus(z) - y z: softplus(1e4) + (log 2 - 0) + log 2
+        loss, _ = identity_net("sigmoid_ce", dtype).evaluate(logits, labels)
+        assert loss == pytest.approx(1e4 + 2 * np.log(2), rel=1e-6)
+        # the true class far below: logits (0, -1e4, 0), true class 1, loss log(2 + e^-1e4) + 1e4
+        loss, _ = identity_net("softmax_ce", dtype).evaluate(np.array([[0.0, -1e4, 0.0]], dtype), labels)
+        assert loss == pytest.approx(1e4 + np.log(2), rel=1e-6)
+
+
+# Two samples, three classes, each loss worked out by hand from its definition.
+# softmax: sample 0, z = (0, 0, 0), label 2: p = 1/3 each, L = log 3;
+#          sample 1, z = (5 + log 2, 5, 5), label 0: e^z is proportional to (2, 1, 1), so
+#          p = (1/2, 1/4, 1/4), L = log 2 (the 5 checks the max-shift changes nothing).
+#          Mean: (log 3 + log 2) / 2 = log(6) / 2 = 0.8958797346140275.
+SOFTMAX_LOGITS = [[0.0, 0.0, 0.0], [5.693147180559945, 5.0, 5.0]]
+SOFTMAX_LABELS = [2, 0]
+# sigmoid: z = (0, 0, 0) -> a = (1/2, 1/2, 1/2); z = (log 3, -log 3, 0) -> a = (3/4, 1/4, 1/2)
+# (sigmoid(log 3) = 1 / (1 + 1/3)); labels 0 and 1, so y = (1, 0, 0) and (0, 1, 0).
+SIGMOID_LOGITS = [[0.0, 0.0, 0.0], [1.0986122886681098, -1.0986122886681098, 0.0]]
+SIGMOID_LABELS = [0, 1]
+HAND_COMPUTED = {
+    "softmax_ce": (SOFTMAX_LOGITS, SOFTMAX_LABELS, 0.8958797346140275),
+    # MSE, 1/2 sum_k (a_k - y_k)^2: sample 0: 1/2 (1/4 + 1/4 + 1/4) = 0.375;
+    # sample 1: a - y = (3/4, -3/4, 1/2): 1/2 (9/16 + 9/16 + 4/16) = 0.6875. Mean 0.53125
+    # (without the 1/2 it would be 1.0625).
+    "sigmoid_mse": (SIGMOID_LOGITS, SIGMOID_LABELS, 0.53125),
+    # CE, -sum_k [y log a + (1 - y) log(1 - a)]: sample 0: 3 log 2; sample 1:
+    # -log(1 - 3/4) - log(1/4) - log(1 - 1/2) = log 4 + log 4 + log 2 = 5 log 2.
+    # Mean: 4 log 2 = 2.772588722239781.
+    "sigmoid_ce": (SIGMOID_LOGITS, SIGMOID_LABELS, 2.772588722239781),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_each_loss_has_its_hand_computed_value(output, dtype):
+    """The loss function itself, training (train_batch) and evaluation (evaluate) all give
+    the hand-computed mean loss on the same logits."""
+    logits, labels, expected = HAND_COMPUTED[output]
+    z, labels = np.array(logits, dtype), np.array(labels)
+    rel = 1e-12 if dtype == np.float64 else 1e-6
+    assert make_loss(output).fn(z.copy(), labels) == pytest.approx(expected, rel=rel)
+    net = identity_net(output, dtype)
+    loss_sum, _ = net.train_batch(z, labels)
+    assert loss_sum / len(z) == pytest.approx(expected, rel=rel)
+    assert net.evaluate(z, labels)[0] == pytest.approx(expected, rel=rel)
+
+
+@pytest.mark.parametrize("activation,output", list(itertools.product(ACTS, OUTPUTS)))
+def test_evaluate_loss_is_the_training_loss(activation, output):
+    """Same batch, no dropout, no L2: evaluate's mean loss is train_batch's summed loss / n,
+    also when evaluate works through several chunks."""
+    x, y = small_batch(5, n=5000)
+    net = float64_net(activation, output)
+    loss_sum, correct = net.train_batch(x, y)
+    loss, acc = net.evaluate(x, y)
+    assert loss == pytest.approx(loss_sum / len(x), rel=1e-12)
+    assert acc == correct / len(x)
+    x, y = small_batch(6, n=7)
+    assert net.evaluate(x, y)[0] == net.train_batch(x, y)[0] / len(x)   # one chunk: bit for bit
+
+
+def test_evaluation_does_not_drop_units():
+    """A network with dropout evaluates and predicts exactly as the same weights without."""
+    x, y = small_batch(2, n=50)
+    with_dropout, without = float64_net("tanh", dropout=0.5), float64_net("tanh")
+    with_dropout.params[...] = without.params
+    assert with_dropout.evaluate(x, y) == without.evaluate(x, y)
+    np.testing.assert_array_equal(with_dropout.predict_proba(x), without.predict_proba(x))
+    loss_sum, _ = without.train_batch(x, y)
+    assert with_dropout.evaluate(x, y)[0] == pytest.approx(loss_sum / len(x), rel=1e-12)
