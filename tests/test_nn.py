@@ -11,6 +11,7 @@ import pytest
 from tui_nn.nn import Architecture, ModelFileError, Network, load_model, make_optimizer, save_model
 from tui_nn.nn.gradcheck import batch_loss, relative_errors
 from tui_nn.nn.initializers import INITS, initial_weights
+from tui_nn.nn.layers import Dropout
 from tui_nn.nn.losses import make_loss
 
 ACTS = ("relu", "leaky_relu", "sigmoid", "tanh")
@@ -333,3 +334,105 @@ def test_evaluation_does_not_drop_units():
     np.testing.assert_array_equal(with_dropout.predict_proba(x), without.predict_proba(x))
     loss_sum, _ = without.train_batch(x, y)
     assert with_dropout.evaluate(x, y)[0] == pytest.approx(loss_sum / len(x), rel=1e-12)
+
+
+# ------------------------------------------------------- initialisers, by distribution
+def excess_kurtosis(w):
+    """E[(w - mean)^4] / var^2 - 3: 0 for a normal distribution, -1.2 for a uniform one."""
+    d = w - w.mean()
+    return float(np.mean(d ** 4) / np.mean(d ** 2) ** 2 - 3)
+
+
+@pytest.mark.parametrize("kind,bound", [("xavier", np.sqrt(6 / 500)), ("uniform", 0.5)])
+def test_uniform_initialisations_stay_within_their_bounds_and_are_flat(kind, bound):
+    """Drawn from U(-r, r): never beyond r, reaching close to it, kurtosis -1.2. A normal
+    draw of the same spread exceeds r (8% of weights) and has kurtosis 0."""
+    W, b = initial_weights(kind, np.random.default_rng(0), 400, 100)
+    assert np.abs(W).max() <= bound
+    assert np.abs(W).max() > 0.99 * bound
+    assert excess_kurtosis(W) == pytest.approx(-1.2, abs=0.05)
+    assert np.histogram(W, bins=10, range=(-bound, bound))[0].min() > 0.9 * W.size / 10   # flat
+
+
+@pytest.mark.parametrize("kind,std", [("he", np.sqrt(2 / 400)), ("normal", 0.01), ("fan_in", np.sqrt(1 / 400)),
+                                      ("fan_out", np.sqrt(1 / 100)), ("standard", 1.0)])
+def test_normal_initialisations_are_gaussian(kind, std):
+    """Drawn from N(0, std^2): kurtosis 0 and about 4.55% of weights beyond 2 std (a
+    uniform draw of the same std has kurtosis -1.2 and none beyond 1.73 std)."""
+    W, _ = initial_weights(kind, np.random.default_rng(0), 400, 100, std=0.01)
+    assert abs(excess_kurtosis(W)) < 0.1
+    assert np.mean(np.abs(W) > 2 * std) == pytest.approx(0.0455, abs=0.005)
+    assert np.abs(W).max() > 3.5 * std
+
+
+@pytest.mark.parametrize("kind", INITS)
+def test_biases_have_the_documented_spread(kind):
+    """uniform: U(-0.5, 0.5); fan_in and standard: N(0, 1); all others exactly zero."""
+    _, b = initial_weights(kind, np.random.default_rng(0), 10, 20000, std=0.01)
+    if kind == "uniform":
+        assert np.abs(b).max() <= 0.5 and b.std() == pytest.approx(1 / np.sqrt(12), rel=0.03)
+    elif kind in ("fan_in", "standard"):
+        assert b.std() == pytest.approx(1.0, rel=0.03) and abs(excess_kurtosis(b)) < 0.15
+    else:
+        assert np.all(b == 0)
+
+
+def test_normal_initialisation_uses_the_given_std():
+    W, _ = initial_weights("normal", np.random.default_rng(0), 400, 100, std=0.05)
+    assert W.std() == pytest.approx(0.05, rel=0.03)
+    net = Network(Architecture((400, 100)), init="normal", init_std=0.05, rng=np.random.default_rng(0))
+    assert net.layers[0].W.std() == pytest.approx(0.05, rel=0.03)
+
+
+# ---------------------------------------------------------------------------- dropout
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+def test_dropout_keeps_about_1_minus_rate_and_scales_the_kept_by_its_inverse(rate):
+    mask = np.empty((200, 500), np.float32)
+    Dropout(rate).sample_mask(np.random.default_rng(0), np.empty_like(mask), mask)
+    kept = mask != 0
+    assert kept.mean() == pytest.approx(1 - rate, abs=0.005)
+    np.testing.assert_array_equal(mask[kept], np.float32(1 / (1 - rate)))
+
+
+def test_training_applies_inverted_dropout_to_hidden_units():
+    """Through train_batch: one input of 1, W0 = 1, so every hidden ReLU outputs 1; with
+    W1 = 0 the logits are 0, p = (1/2, 1/2) and, for label 0, dL/dz = (-1/2, 1/2). Then
+    dL/dW1[j, 1] = (unit j after dropout) * 1/2, so the gradient shows each dropped-out
+    unit: 0 for a dropped one, 1/(1 - rate) for a kept one."""
+    rate, hidden = 0.25, 20000
+    net = Network(Architecture((1, hidden, 2), "relu", dropout=rate), dtype=np.float64)
+    net.layers[0].W[...] = 1.0
+    net.train_batch(np.ones((1, 1)), np.array([0]), rng=np.random.default_rng(0))
+    after_dropout = 2 * net.layers[1].dW[:, 1]
+    kept = after_dropout != 0
+    assert kept.mean() == pytest.approx(1 - rate, abs=0.015)
+    np.testing.assert_allclose(after_dropout[kept], 1 / (1 - rate), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------- optimizers
+@pytest.mark.parametrize("name,expected", [("momentum", [0.9, 0.75]), ("nesterov", [0.85, 0.675])])
+def test_momentum_honours_a_non_default_momentum(name, expected):
+    """mu = 0.5, lr = 0.1, p = 1, gradient 1 twice.
+    momentum: v = 1, p = 1 - 0.1 = 0.9; v = 0.5 + 1 = 1.5, p = 0.9 - 0.15 = 0.75.
+    nesterov: v = 1, p = 1 - 0.1 (1 + 0.5) = 0.85; v = 1.5, p = 0.85 - 0.1 (1 + 0.75) = 0.675.
+    (mu = 0.9 would give 0.71 and 0.539 after the second step.)"""
+    p = np.array([1.0])
+    opt = make_optimizer(name, p, 0.1, momentum=0.5)
+    for want in expected:
+        opt.step(np.array([1.0]))
+        assert p[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_adam_honours_non_default_betas():
+    """beta1 = 0.5, beta2 = 0.8, lr = 0.1, eps = 1e-8, p = 1, gradients 1 then 2.
+    step 1: m = 0.5, v = 0.2; m_hat = 0.5 / 0.5 = 1, v_hat = 0.2 / 0.2 = 1: p = 1 - 0.1 / (1 + eps).
+    step 2: m = 0.25 + 0.5 * 2 = 1.25, v = 0.16 + 0.2 * 4 = 0.96; m_hat = 1.25 / (1 - 0.25) = 5/3,
+    v_hat = 0.96 / (1 - 0.64) = 8/3: p -= 0.1 * (5/3) / (sqrt(8/3) + eps) = 0.1 * 1.0206207...
+    (the default betas give 0.8035 after step 2; beta2 = 0.999 alone 0.7946, beta1 = 0.9 alone 0.8065)."""
+    p = np.array([1.0])
+    opt = make_optimizer("adam", p, 0.1, beta1=0.5, beta2=0.8)
+    opt.step(np.array([1.0]))
+    assert p[0] == pytest.approx(0.900000001, rel=1e-12)
+    opt.step(np.array([2.0]))
+    assert p[0] == pytest.approx((1 - 0.1 / (1 + 1e-8)) - 0.1 * (5 / 3) / (np.sqrt(8 / 3) + 1e-8), rel=1e-12)
+    assert p[0] == pytest.approx(0.797937929, rel=1e-9)   # the same, written out
