@@ -4,7 +4,7 @@
     status.json       state, epochs, best validation and test accuracy, seconds, writer pid/host,
                       and the size of history.csv it wrote last (to spot a damaged file cheaply)
     history.csv       one row per epoch, rewritten as each epoch ends
-    model.npz         last and best-validation weights (see nn/network.py)
+    model.npz         last and best-validation weights (see nn/model_file.py)
     resume.npz        optimizer state, data order and generator states, to continue exactly
     predictions.npz   test-set probabilities and labels, for the inspection screens
 
