@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 
-from tui_nn.nn import Architecture, ModelFileError, Network, make_optimizer
+from tui_nn.nn import Architecture, ModelFileError, Network, load_model, make_optimizer, save_model
 from tui_nn.nn.gradcheck import batch_loss, relative_errors
 from tui_nn.nn.initializers import INITS, initial_weights
+from tui_nn.nn.layers import Dropout
+from tui_nn.nn.losses import make_loss
 
 ACTS = ("relu", "leaky_relu", "sigmoid", "tanh")
 OUTPUTS = ("softmax_ce", "sigmoid_mse", "sigmoid_ce")
@@ -137,39 +140,67 @@ def test_save_and_load_round_trip(tmp_path):
     net = Network(Architecture((784, 12, 10), "tanh", dropout=0.1), rng=np.random.default_rng(3))
     x = np.random.default_rng(1).integers(0, 256, (20, 784), dtype=np.uint8)
     path = tmp_path / "model.npz"
-    net.save(path, metadata={"note": "hi"}, extra_params={"best": net.params * 2})
-    loaded, meta = Network.load(path)
+    save_model(net, path, metadata={"note": "hi"}, extra_params={"best": net.params * 2})
+    loaded, meta = load_model(path)
     assert meta == {"note": "hi"}
     assert loaded.arch == net.arch
     np.testing.assert_array_equal(loaded.predict_proba(x), net.predict_proba(x))
-    best, _ = Network.load(path, which="best")
+    best, _ = load_model(path, which="best")
     np.testing.assert_array_equal(best.params, net.params * 2)
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]   # no temporary file left
+
+
+def test_model_file_layout_is_unchanged(tmp_path):
+    """Files written before save/load moved to model_file.py must still load, and new files
+    must hold the same arrays: build one by hand in the version-1 layout."""
+    arch = Architecture((4, 3, 2), "tanh", "sigmoid_ce", dropout=0.2)
+    params = np.arange(arch.n_params, dtype=np.float32) / 100
+    path = tmp_path / "old.npz"
+    np.savez(path, format=np.array("scratchnet-mlp"), format_version=np.array(1),
+             architecture=np.array(json.dumps({"sizes": [4, 3, 2], "activation": "tanh",
+                                               "output": "sigmoid_ce", "use_bias": True,
+                                               "dropout": 0.2})),
+             metadata=np.array(json.dumps({"epoch": 7})), params=params, params_best=params * 2)
+    net, meta = load_model(path)
+    assert net.arch == arch and meta == {"epoch": 7} and net.dtype == np.float32
+    np.testing.assert_array_equal(net.params, params)
+    np.testing.assert_array_equal(load_model(path, which="best")[0].params, params * 2)
+
+    resaved = tmp_path / "new.npz"
+    save_model(net, resaved, metadata={"epoch": 7}, extra_params={"best": params * 2})
+    with np.load(path) as old, np.load(resaved) as new:
+        assert new.files == old.files
+        for key in old.files:
+            assert new[key].dtype == old[key].dtype and new[key].shape == old[key].shape, key
+            if key in ("architecture", "metadata"):
+                assert json.loads(str(new[key])) == json.loads(str(old[key]))
+            else:
+                np.testing.assert_array_equal(new[key], old[key])
 
 
 def test_loading_a_foreign_file_is_refused(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, W=np.zeros((3, 3)))
     with pytest.raises(ModelFileError, match="not a scratchnet-tui model"):
-        Network.load(path)
+        load_model(path)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"this is not a zip file at all")
     with pytest.raises(ModelFileError, match="junk.npz: not a readable model file"):
-        Network.load(junk)
+        load_model(junk)
     with pytest.raises(ModelFileError, match="no such model file"):
-        Network.load(tmp_path / "missing.npz")
+        load_model(tmp_path / "missing.npz")
 
 
 def test_loading_parameters_of_the_wrong_shape_is_refused(tmp_path):
     net = Network(Architecture((784, 12, 10)), rng=np.random.default_rng(3))
     path = tmp_path / "model.npz"
-    net.save(path)
+    save_model(net, path)
     with np.load(path) as f:
         arrays = dict(f)
     arrays["params"] = arrays["params"][:-5]
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError, match=r"holds 9545 float32 parameters but its architecture 784-12-10 needs 9550"):
-        Network.load(path)
+        load_model(path)
 
 
 def test_model_refuses_data_of_another_shape():
@@ -183,7 +214,7 @@ def test_model_refuses_data_of_another_shape():
 def test_failed_save_leaves_the_previous_model(tmp_path):
     net = Network(Architecture((4, 3)), rng=np.random.default_rng(0))
     path = tmp_path / "model.npz"
-    net.save(path)
+    save_model(net, path)
     before = path.read_bytes()
 
     class Boom(Exception):
@@ -195,7 +226,7 @@ def test_failed_save_leaves_the_previous_model(tmp_path):
     np.savez = explode
     try:
         with pytest.raises(Boom):
-            net.save(path)
+            save_model(net, path)
     finally:
         np.savez = original
     assert path.read_bytes() == before
@@ -212,3 +243,196 @@ def test_l2_penalty_gradient_is_added_to_weights_only():
     w0 = net.layers[0]
     np.testing.assert_allclose(diff[: w0.W.size], 0.5 * w0.W.ravel())
     np.testing.assert_allclose(diff[w0.W.size: w0.W.size + w0.b.size], 0.0)
+
+
+# ------------------------------------------------------------------ losses, by value
+def identity_net(output, dtype=np.float64, classes=3):
+    """A network with no hidden layer and W = I, b = 0: its logits are its inputs, so a
+    test can hand ``evaluate`` the logits it wants."""
+    net = Network(Architecture((classes, classes), output=output), dtype=dtype)
+    net.layers[0].W[...] = np.eye(classes)
+    return net
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_evaluate_reports_the_exact_loss_of_a_confident_mistake(dtype):
+    """Logits (1e4, 0, 0) with the true class 1: the cross-entropy is 1e4, not the log of
+    an underflowed probability (float32 capped it at -log(tiny) = 87.3, float64 at 708)."""
+    logits = np.array([[1e4, 0.0, 0.0]], dtype)
+    labels = np.array([1])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        # softmax: log(e^1e4 + 2) - 0 = 1e4 + log(1 + 2 e^-1e4) = 1e4
+        loss, acc = identity_net("softmax_ce", dtype).evaluate(logits, labels)
+        assert loss == pytest.approx(1e4, rel=1e-6) and acc == 0.0
+        # sigmoid CE per class, softplus(z) - y z: softplus(1e4) + (log 2 - 0) + log 2
+        loss, _ = identity_net("sigmoid_ce", dtype).evaluate(logits, labels)
+        assert loss == pytest.approx(1e4 + 2 * np.log(2), rel=1e-6)
+        # the true class far below: logits (0, -1e4, 0), true class 1, loss log(2 + e^-1e4) + 1e4
+        loss, _ = identity_net("softmax_ce", dtype).evaluate(np.array([[0.0, -1e4, 0.0]], dtype), labels)
+        assert loss == pytest.approx(1e4 + np.log(2), rel=1e-6)
+
+
+# Two samples, three classes, each loss worked out by hand from its definition.
+# softmax: sample 0, z = (0, 0, 0), label 2: p = 1/3 each, L = log 3;
+#          sample 1, z = (5 + log 2, 5, 5), label 0: e^z is proportional to (2, 1, 1), so
+#          p = (1/2, 1/4, 1/4), L = log 2 (the 5 checks the max-shift changes nothing).
+#          Mean: (log 3 + log 2) / 2 = log(6) / 2 = 0.8958797346140275.
+SOFTMAX_LOGITS = [[0.0, 0.0, 0.0], [5.693147180559945, 5.0, 5.0]]
+SOFTMAX_LABELS = [2, 0]
+# sigmoid: z = (0, 0, 0) -> a = (1/2, 1/2, 1/2); z = (log 3, -log 3, 0) -> a = (3/4, 1/4, 1/2)
+# (sigmoid(log 3) = 1 / (1 + 1/3)); labels 0 and 1, so y = (1, 0, 0) and (0, 1, 0).
+SIGMOID_LOGITS = [[0.0, 0.0, 0.0], [1.0986122886681098, -1.0986122886681098, 0.0]]
+SIGMOID_LABELS = [0, 1]
+HAND_COMPUTED = {
+    "softmax_ce": (SOFTMAX_LOGITS, SOFTMAX_LABELS, 0.8958797346140275),
+    # MSE, 1/2 sum_k (a_k - y_k)^2: sample 0: 1/2 (1/4 + 1/4 + 1/4) = 0.375;
+    # sample 1: a - y = (3/4, -3/4, 1/2): 1/2 (9/16 + 9/16 + 4/16) = 0.6875. Mean 0.53125
+    # (without the 1/2 it would be 1.0625).
+    "sigmoid_mse": (SIGMOID_LOGITS, SIGMOID_LABELS, 0.53125),
+    # CE, -sum_k [y log a + (1 - y) log(1 - a)]: sample 0: 3 log 2; sample 1:
+    # -log(1 - 3/4) - log(1/4) - log(1 - 1/2) = log 4 + log 4 + log 2 = 5 log 2.
+    # Mean: 4 log 2 = 2.772588722239781.
+    "sigmoid_ce": (SIGMOID_LOGITS, SIGMOID_LABELS, 2.772588722239781),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_each_loss_has_its_hand_computed_value(output, dtype):
+    """The loss function itself, training (train_batch) and evaluation (evaluate) all give
+    the hand-computed mean loss on the same logits."""
+    logits, labels, expected = HAND_COMPUTED[output]
+    z, labels = np.array(logits, dtype), np.array(labels)
+    rel = 1e-12 if dtype == np.float64 else 1e-6
+    assert make_loss(output).fn(z.copy(), labels) == pytest.approx(expected, rel=rel)
+    net = identity_net(output, dtype)
+    loss_sum, _ = net.train_batch(z, labels)
+    assert loss_sum / len(z) == pytest.approx(expected, rel=rel)
+    assert net.evaluate(z, labels)[0] == pytest.approx(expected, rel=rel)
+
+
+@pytest.mark.parametrize("activation,output", list(itertools.product(ACTS, OUTPUTS)))
+def test_evaluate_loss_is_the_training_loss(activation, output):
+    """Same batch, no dropout, no L2: evaluate's mean loss is train_batch's summed loss / n,
+    also when evaluate works through several chunks."""
+    x, y = small_batch(5, n=5000)
+    net = float64_net(activation, output)
+    loss_sum, correct = net.train_batch(x, y)
+    loss, acc = net.evaluate(x, y)
+    assert loss == pytest.approx(loss_sum / len(x), rel=1e-12)
+    assert acc == correct / len(x)
+    x, y = small_batch(6, n=7)
+    assert net.evaluate(x, y)[0] == net.train_batch(x, y)[0] / len(x)   # one chunk: bit for bit
+
+
+def test_evaluation_does_not_drop_units():
+    """A network with dropout evaluates and predicts exactly as the same weights without."""
+    x, y = small_batch(2, n=50)
+    with_dropout, without = float64_net("tanh", dropout=0.5), float64_net("tanh")
+    with_dropout.params[...] = without.params
+    assert with_dropout.evaluate(x, y) == without.evaluate(x, y)
+    np.testing.assert_array_equal(with_dropout.predict_proba(x), without.predict_proba(x))
+    loss_sum, _ = without.train_batch(x, y)
+    assert with_dropout.evaluate(x, y)[0] == pytest.approx(loss_sum / len(x), rel=1e-12)
+
+
+# ------------------------------------------------------- initialisers, by distribution
+def excess_kurtosis(w):
+    """E[(w - mean)^4] / var^2 - 3: 0 for a normal distribution, -1.2 for a uniform one."""
+    d = w - w.mean()
+    return float(np.mean(d ** 4) / np.mean(d ** 2) ** 2 - 3)
+
+
+@pytest.mark.parametrize("kind,bound", [("xavier", np.sqrt(6 / 500)), ("uniform", 0.5)])
+def test_uniform_initialisations_stay_within_their_bounds_and_are_flat(kind, bound):
+    """Drawn from U(-r, r): never beyond r, reaching close to it, kurtosis -1.2. A normal
+    draw of the same spread exceeds r (8% of weights) and has kurtosis 0."""
+    W, b = initial_weights(kind, np.random.default_rng(0), 400, 100)
+    assert np.abs(W).max() <= bound
+    assert np.abs(W).max() > 0.99 * bound
+    assert excess_kurtosis(W) == pytest.approx(-1.2, abs=0.05)
+    assert np.histogram(W, bins=10, range=(-bound, bound))[0].min() > 0.9 * W.size / 10   # flat
+
+
+@pytest.mark.parametrize("kind,std", [("he", np.sqrt(2 / 400)), ("normal", 0.01), ("fan_in", np.sqrt(1 / 400)),
+                                      ("fan_out", np.sqrt(1 / 100)), ("standard", 1.0)])
+def test_normal_initialisations_are_gaussian(kind, std):
+    """Drawn from N(0, std^2): kurtosis 0 and about 4.55% of weights beyond 2 std (a
+    uniform draw of the same std has kurtosis -1.2 and none beyond 1.73 std)."""
+    W, _ = initial_weights(kind, np.random.default_rng(0), 400, 100, std=0.01)
+    assert abs(excess_kurtosis(W)) < 0.1
+    assert np.mean(np.abs(W) > 2 * std) == pytest.approx(0.0455, abs=0.005)
+    assert np.abs(W).max() > 3.5 * std
+
+
+@pytest.mark.parametrize("kind", INITS)
+def test_biases_have_the_documented_spread(kind):
+    """uniform: U(-0.5, 0.5); fan_in and standard: N(0, 1); all others exactly zero."""
+    _, b = initial_weights(kind, np.random.default_rng(0), 10, 20000, std=0.01)
+    if kind == "uniform":
+        assert np.abs(b).max() <= 0.5 and b.std() == pytest.approx(1 / np.sqrt(12), rel=0.03)
+    elif kind in ("fan_in", "standard"):
+        assert b.std() == pytest.approx(1.0, rel=0.03) and abs(excess_kurtosis(b)) < 0.15
+    else:
+        assert np.all(b == 0)
+
+
+def test_normal_initialisation_uses_the_given_std():
+    W, _ = initial_weights("normal", np.random.default_rng(0), 400, 100, std=0.05)
+    assert W.std() == pytest.approx(0.05, rel=0.03)
+    net = Network(Architecture((400, 100)), init="normal", init_std=0.05, rng=np.random.default_rng(0))
+    assert net.layers[0].W.std() == pytest.approx(0.05, rel=0.03)
+
+
+# ---------------------------------------------------------------------------- dropout
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+def test_dropout_keeps_about_1_minus_rate_and_scales_the_kept_by_its_inverse(rate):
+    mask = np.empty((200, 500), np.float32)
+    Dropout(rate).sample_mask(np.random.default_rng(0), np.empty_like(mask), mask)
+    kept = mask != 0
+    assert kept.mean() == pytest.approx(1 - rate, abs=0.005)
+    np.testing.assert_array_equal(mask[kept], np.float32(1 / (1 - rate)))
+
+
+def test_training_applies_inverted_dropout_to_hidden_units():
+    """Through train_batch: one input of 1, W0 = 1, so every hidden ReLU outputs 1; with
+    W1 = 0 the logits are 0, p = (1/2, 1/2) and, for label 0, dL/dz = (-1/2, 1/2). Then
+    dL/dW1[j, 1] = (unit j after dropout) * 1/2, so the gradient shows each dropped-out
+    unit: 0 for a dropped one, 1/(1 - rate) for a kept one."""
+    rate, hidden = 0.25, 20000
+    net = Network(Architecture((1, hidden, 2), "relu", dropout=rate), dtype=np.float64)
+    net.layers[0].W[...] = 1.0
+    net.train_batch(np.ones((1, 1)), np.array([0]), rng=np.random.default_rng(0))
+    after_dropout = 2 * net.layers[1].dW[:, 1]
+    kept = after_dropout != 0
+    assert kept.mean() == pytest.approx(1 - rate, abs=0.015)
+    np.testing.assert_allclose(after_dropout[kept], 1 / (1 - rate), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------- optimizers
+@pytest.mark.parametrize("name,expected", [("momentum", [0.9, 0.75]), ("nesterov", [0.85, 0.675])])
+def test_momentum_honours_a_non_default_momentum(name, expected):
+    """mu = 0.5, lr = 0.1, p = 1, gradient 1 twice.
+    momentum: v = 1, p = 1 - 0.1 = 0.9; v = 0.5 + 1 = 1.5, p = 0.9 - 0.15 = 0.75.
+    nesterov: v = 1, p = 1 - 0.1 (1 + 0.5) = 0.85; v = 1.5, p = 0.85 - 0.1 (1 + 0.75) = 0.675.
+    (mu = 0.9 would give 0.71 and 0.539 after the second step.)"""
+    p = np.array([1.0])
+    opt = make_optimizer(name, p, 0.1, momentum=0.5)
+    for want in expected:
+        opt.step(np.array([1.0]))
+        assert p[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_adam_honours_non_default_betas():
+    """beta1 = 0.5, beta2 = 0.8, lr = 0.1, eps = 1e-8, p = 1, gradients 1 then 2.
+    step 1: m = 0.5, v = 0.2; m_hat = 0.5 / 0.5 = 1, v_hat = 0.2 / 0.2 = 1: p = 1 - 0.1 / (1 + eps).
+    step 2: m = 0.25 + 0.5 * 2 = 1.25, v = 0.16 + 0.2 * 4 = 0.96; m_hat = 1.25 / (1 - 0.25) = 5/3,
+    v_hat = 0.96 / (1 - 0.64) = 8/3: p -= 0.1 * (5/3) / (sqrt(8/3) + eps) = 0.1 * 1.0206207...
+    (the default betas give 0.8035 after step 2; beta2 = 0.999 alone 0.7946, beta1 = 0.9 alone 0.8065)."""
+    p = np.array([1.0])
+    opt = make_optimizer("adam", p, 0.1, beta1=0.5, beta2=0.8)
+    opt.step(np.array([1.0]))
+    assert p[0] == pytest.approx(0.900000001, rel=1e-12)
+    opt.step(np.array([2.0]))
+    assert p[0] == pytest.approx((1 - 0.1 / (1 + 1e-8)) - 0.1 * (5 / 3) / (np.sqrt(8 / 3) + 1e-8), rel=1e-12)
+    assert p[0] == pytest.approx(0.797937929, rel=1e-9)   # the same, written out

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tui_nn.datasets import load_embedded_sample
-from tui_nn.nn import Network
+from tui_nn.nn import load_model
 from tui_nn.runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
 from tui_nn.training import TrainConfig, Trainer
 from tui_nn.training.events import EpochEnded
@@ -46,7 +46,7 @@ def test_a_recorded_run_holds_everything(tmp_path, sample):
     run = store.open(info.run_id)
     history = run.history()
     pd.testing.assert_series_equal(history.val_acc, result.history.val_acc, check_exact=False)
-    net, meta = Network.load(path / "model.npz")
+    net, meta = load_model(path / "model.npz")
     np.testing.assert_array_equal(net.params, result.network.params)
     np.testing.assert_array_equal(run.network("last")[0].params, result.network.params)
     np.testing.assert_array_equal(run.network("best")[0].params, result.best_params)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from tui_nn.inspection import InspectionData
-from tui_nn.nn import Network
+from tui_nn.nn import load_model
 from tui_nn.runs import RunRecord
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.inspect_mistakes import MistakesScreen
@@ -39,7 +39,7 @@ async def test_rerun_resume_use_and_inspect_a_recorded_run():
     app = ScratchnetApp()
     async with app.run_test(size=(100, 32)) as pilot:
         first = await train(app, pilot)
-        first_params = Network.load(first / "model.npz")[0].params
+        first_params = load_model(first / "model.npz")[0].params
         await pilot.press("b")
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
@@ -50,7 +50,7 @@ async def test_rerun_resume_use_and_inspect_a_recorded_run():
                        and app.training_screen.view.state == "finished")
         await app.workers.wait_for_complete()
         second = app.run_path
-        np.testing.assert_array_equal(Network.load(second / "model.npz")[0].params, first_params)
+        np.testing.assert_array_equal(load_model(second / "model.npz")[0].params, first_params)
 
         await pilot.press("b")
         app.post_message(RunAction("resume", first))

@@ -415,10 +415,10 @@ def _json_number(value):
 
 def cmd_evaluate(args) -> int:
     from .datasets import DatasetError, load_dataset
-    from .nn import ModelFileError, Network
+    from .nn import ModelFileError, load_model
 
     try:
-        network, meta = Network.load(args.model, which="params" if args.which == "last" else "best")
+        network, meta = load_model(args.model, which="params" if args.which == "last" else "best")
         dataset = load_dataset(args.dataset)
         x, y = (dataset.x_test, dataset.y_test) if args.split == "test" else (dataset.x_train, dataset.y_train)
         if len(x) == 0:

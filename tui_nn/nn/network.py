@@ -1,4 +1,5 @@
-"""The multilayer perceptron: forward pass, backward pass, inference, save and load.
+"""The multilayer perceptron: forward pass, backward pass, inference (the model file
+format lives in model_file.py).
 
     x -> Dense -> act -> [dropout] -> ... -> Dense -> output loss (softmax + CE, ...)
 
@@ -14,25 +15,16 @@ Why it is fast without being clever:
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .activations import make_activation
 from .initializers import initial_weights
 from .layers import Dense, Dropout
-from .losses import make_loss
+from .losses import make_loss, one_hot
 
-MODEL_FORMAT = "scratchnet-mlp"
-MODEL_FORMAT_VERSION = 1
-EVAL_CHUNK = 2048
-
-
-class ModelFileError(Exception):
-    """A model file is missing, foreign, damaged or does not fit the data."""
+EVAL_CHUNK = 2048  # rows per inference chunk: bounds the buffers for 60k-row sets
 
 
 @dataclass(frozen=True)
@@ -139,10 +131,41 @@ class Network:
             if self.dropout:
                 ws.mask = [np.empty((n, s), self.dtype) for s in hidden]
                 ws.dropped = [np.empty((n, s), self.dtype) for s in hidden]
-            if self.loss.needs_one_hot:
-                ws.targets = np.zeros((n, self.n_classes), self.dtype)
+        if self.loss.needs_one_hot:
+            ws.targets = np.zeros((n, self.n_classes), self.dtype)
         self._workspaces[(n, training)] = ws
         return ws
+
+    # ---------------------------------------------------------- forward pass
+    def _forward(self, x: np.ndarray, ws: _Workspace, dropout_rng: np.random.Generator | None = None,
+                 inputs: list | None = None) -> np.ndarray:
+        """The logits (last layer's pre-activations) of the batch x, as a view of ws.
+
+        The one forward pass, for training and inference alike. With ``dropout_rng``
+        (training) every hidden layer's output goes through inverted dropout, masks drawn
+        from it; without, nothing is dropped. ``inputs``, if given, receives what each
+        layer saw, which the backward pass needs for dL/dW."""
+        n = len(x)
+        dropout = self.dropout if dropout_rng is not None else None
+        last = len(self.layers) - 1
+        a = x
+        for i, layer in enumerate(self.layers):
+            if inputs is not None:
+                inputs.append(a)
+            z = layer.forward(a, ws.z[i][:n])
+            if i < last:
+                self.activation.forward(z, z)
+                if dropout:
+                    mask = ws.mask[i][:n]
+                    dropout.sample_mask(dropout_rng, ws.dropped[i][:n], mask)
+                    a = np.multiply(z, mask, out=ws.dropped[i][:n])
+                else:
+                    a = z
+        return ws.z[last][:n]
+
+    def _targets(self, ws: _Workspace, labels: np.ndarray) -> np.ndarray | None:
+        """One-hot labels in ws's buffer for the losses that need them, else None."""
+        return one_hot(labels, ws.targets[:len(labels)]) if self.loss.needs_one_hot else None
 
     # --------------------------------------------------------------- training
     def train_batch(self, x: np.ndarray, labels: np.ndarray, l2: float = 0.0,
@@ -156,32 +179,17 @@ class Network:
         """
         n = len(x)
         ws = self._workspace(n, training=True)
-        last = len(self.layers) - 1
-        inputs = []  # what each layer saw: backward needs it for dL/dW
-        a = x
-        for i, layer in enumerate(self.layers):
-            inputs.append(a)
-            z = layer.forward(a, ws.z[i][:n])
-            if i < last:
-                self.activation.forward(z, z)
-                if self.dropout:
-                    mask = ws.mask[i][:n]
-                    self.dropout.sample_mask(rng, ws.dropped[i][:n], mask)
-                    a = np.multiply(z, mask, out=ws.dropped[i][:n])
-                else:
-                    a = z
-        out = ws.z[last][:n]
-        targets = None
-        if self.loss.needs_one_hot:
-            targets = ws.targets[:n]
-            targets.fill(0)
-            targets[np.arange(n), labels] = 1
-        loss_sum = self.loss.forward(out, labels, targets)
+        if self.dropout and rng is None:
+            raise ValueError("a network with dropout needs rng to train")
+        inputs = []
+        out = self._forward(x, ws, rng if self.dropout else None, inputs)
+        targets = self._targets(ws, labels)
+        loss_sum = self.loss.total(out, labels, targets)
         correct = int(np.count_nonzero(out.argmax(axis=1) == labels))
 
-        self.loss.backward(out, labels, targets)
+        self.loss.delta(out, labels, targets)
         grad = out
-        for i in range(last, -1, -1):
+        for i in range(len(self.layers) - 1, -1, -1):
             grad_x = ws.grad[i - 1][:n] if i > 0 else None
             self.layers[i].backward(inputs[i], grad, grad_x)
             if grad_x is not None:
@@ -211,24 +219,23 @@ class Network:
             return np.multiply(x, self.dtype.type(1 / 255), out=out[: len(x)])
         return x.astype(self.dtype, copy=False)
 
-    def outputs(self, x: np.ndarray) -> np.ndarray:
-        """Output-layer activations (softmax probabilities or sigmoids), in chunks."""
+    def _inference_chunks(self, x: np.ndarray):
+        """For consecutive chunks of up to EVAL_CHUNK rows of x, yield (start, logits, ws):
+        the chunk's logits with dropout off, a view of the reused workspace ws, valid
+        until the next chunk. Chunks keep the buffers small for sets of 60k rows."""
         if x.ndim != 2 or x.shape[1] != self.arch.sizes[0]:
             raise ValueError(f"expected inputs of shape (n, {self.arch.sizes[0]}), got {x.shape}")
-        result = np.empty((len(x), self.n_classes), self.dtype)
         chunk = min(EVAL_CHUNK, max(len(x), 1))
         ws = self._workspace(chunk, training=False)
         xbuf = np.empty((chunk, self.arch.sizes[0]), self.dtype)
-        last = len(self.layers) - 1
         for start in range(0, len(x), chunk):
-            xs = self._as_input(x[start:start + chunk], xbuf)
-            n = len(xs)
-            a = xs
-            for i, layer in enumerate(self.layers):
-                a = layer.forward(a, ws.z[i][:n])
-                if i < last:
-                    self.activation.forward(a, a)
-            result[start:start + n] = self.loss.outputs(a)
+            yield start, self._forward(self._as_input(x[start:start + chunk], xbuf), ws), ws
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        """Output-layer activations (softmax probabilities or sigmoids), in chunks."""
+        result = np.empty((len(x), self.n_classes), self.dtype)
+        for start, logits, _ in self._inference_chunks(x):
+            result[start:start + len(logits)] = self.loss.outputs(logits)
         return result
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
@@ -243,87 +250,24 @@ class Network:
         return self.outputs(x).argmax(axis=1)
 
     def evaluate(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """(mean loss, accuracy) with dropout off; (nan, nan) for an empty set."""
+        """(mean loss, accuracy) with dropout off; (nan, nan) for an empty set.
+
+        The loss is the training loss's own function (``loss.total`` on the logits),
+        so validation and test losses are exactly what training minimises."""
         if len(x) == 0:
             return float("nan"), float("nan")
-        out = self.outputs(x)
         labels = np.asarray(labels, dtype=np.intp)
-        acc = float(np.mean(out.argmax(axis=1) == labels))
-        return self.loss_from_outputs(out, labels), acc
-
-    def loss_from_outputs(self, out: np.ndarray, labels: np.ndarray) -> float:
-        """Mean loss given output activations (used for evaluation, not training)."""
-        n = len(out)
-        tiny = np.finfo(out.dtype).tiny
-        if self.loss.name == "softmax_ce":
-            return float(-np.log(np.maximum(out[np.arange(n), labels], tiny)).mean())
-        targets = np.zeros_like(out)
-        targets[np.arange(n), labels] = 1
-        if self.loss.name == "sigmoid_mse":
-            return float(0.5 * ((out - targets) ** 2).sum() / n)
-        clipped = np.clip(out, tiny, 1 - np.finfo(out.dtype).eps)
-        return float(-(targets * np.log(clipped) + (1 - targets) * np.log1p(-clipped)).sum() / n)
-
-    # ----------------------------------------------------------- persistence
-    def save(self, path: str | os.PathLike, metadata: dict | None = None,
-             extra_params: dict[str, np.ndarray] | None = None) -> None:
-        """Write one .npz holding the architecture, the flat parameters and any
-        metadata, atomically: a temporary file is written, flushed and renamed, so a
-        crash never leaves a half-written model where a good one was."""
-        from ..fileio import atomic_writer
-
-        arrays = {
-            "format": np.array(MODEL_FORMAT),
-            "format_version": np.array(MODEL_FORMAT_VERSION),
-            "architecture": np.array(json.dumps(self.arch.to_dict())),
-            "metadata": np.array(json.dumps(metadata or {})),
-            "params": self.params,
-        }
-        for name, value in (extra_params or {}).items():
-            arrays[f"params_{name}"] = value
-        with atomic_writer(path, binary=True) as f:
-            np.savez(f, **arrays)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, which: str = "params") -> tuple["Network", dict]:
-        """Read a model saved by ``save``; returns (network, metadata).
-
-        Refuses, with a message naming the file, anything that is not such a model
-        or whose parameter count does not match its architecture."""
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"{path}: no such model file")
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                keys = set(f.files)
-                if "format" not in keys or str(f["format"]) != MODEL_FORMAT:
-                    raise ModelFileError(f"{path}: not a scratchnet-tui model (no '{MODEL_FORMAT}' header)")
-                version = int(f["format_version"])
-                if version > MODEL_FORMAT_VERSION:
-                    raise ModelFileError(f"{path}: model format version {version} is newer than this "
-                                         f"program's ({MODEL_FORMAT_VERSION}); upgrade scratchnet-tui")
-                arch = Architecture.from_dict(json.loads(str(f["architecture"])))
-                metadata = json.loads(str(f["metadata"]))
-                key = "params" if which == "params" else f"params_{which}"
-                if key not in keys:
-                    raise ModelFileError(f"{path}: holds no '{which}' weights")
-                params = f[key]
-        except ModelFileError:
-            raise
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-            raise ModelFileError(f"{path}: not a readable model file ({exc.__class__.__name__}: {exc})") from None
-        if params.ndim != 1 or params.size != arch.n_params or params.dtype.kind != "f":
-            raise ModelFileError(
-                f"{path}: holds {params.size} {params.dtype} parameters but its architecture "
-                f"{arch.describe()} needs {arch.n_params} floats; the file is damaged")
-        if not np.all(np.isfinite(params)):
-            raise ModelFileError(f"{path}: parameters contain NaN or infinity")
-        net = cls(arch, dtype=params.dtype if params.dtype in (np.float32, np.float64) else np.float32)
-        net.params[...] = params
-        return net, metadata
+        loss_sum, correct = 0.0, 0
+        for start, logits, ws in self._inference_chunks(x):
+            chunk_labels = labels[start:start + len(logits)]
+            loss_sum += self.loss.total(logits, chunk_labels, self._targets(ws, chunk_labels))
+            # total() has turned the logits into the outputs: the argmax is the same
+            correct += int(np.count_nonzero(logits.argmax(axis=1) == chunk_labels))
+        return loss_sum / len(x), correct / len(x)
 
     def check_fits(self, n_features: int, n_classes: int, source: str = "the data") -> None:
         """Refuse data the network was not built for, with a readable reason."""
+        from .model_file import ModelFileError  # here: model_file imports this module
         if n_features != self.arch.sizes[0] or n_classes > self.n_classes:
             raise ModelFileError(
                 f"the model ({self.arch.describe()}) takes {self.arch.sizes[0]} inputs and "

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..datasets.dataset import Dataset
 from ..fileio import atomic_writer
+from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
@@ -143,7 +144,7 @@ class RunRecorder:
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
         extra = {"best": self._best_params} if self._best_params is not None else None
-        trainer.network.save(self.path / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
+        save_model(trainer.network, self.path / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
         state = trainer.resume_state()
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
         arrays.update(order=state["order"], steps=np.array(state["steps"]),

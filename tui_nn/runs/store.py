@@ -4,7 +4,7 @@
     status.json       state, epochs, best validation and test accuracy, seconds, writer pid/host,
                       and the size of history.csv it wrote last (to spot a damaged file cheaply)
     history.csv       one row per epoch, rewritten as each epoch ends
-    model.npz         last and best-validation weights (see nn/network.py)
+    model.npz         last and best-validation weights (see nn/model_file.py)
     resume.npz        optimizer state, data order and generator states, to continue exactly
     predictions.npz   test-set probabilities and labels, for the inspection screens
 
@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..fileio import write_text_atomic
-from ..nn import ModelFileError, Network
+from ..nn import ModelFileError, Network, load_model
+
 from ..training.config import ConfigError, TrainConfig
 from ..training.status import RunStatus
 
@@ -190,7 +191,7 @@ class RunRecord:
         if which not in ("last", "best"):
             raise ValueError(f"which must be 'last' or 'best', not {which!r}")
         try:
-            return Network.load(self.path / "model.npz", which="params" if which == "last" else "best")
+            return load_model(self.path / "model.npz", which="params" if which == "last" else "best")
         except ModelFileError as exc:
             raise RunStoreError(f"{self.run_id}: {exc}") from None
 

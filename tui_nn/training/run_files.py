@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..datasets.dataset import Dataset
 from ..fileio import write_text_atomic
+from ..nn.model_file import save_model
 from .trainer import RunResult
 
 
@@ -38,7 +39,7 @@ def save_run(result: RunResult, out_dir: str | Path, dataset: Dataset) -> Path:
     }
     if result.network is not None:
         extra = {"best": result.best_params} if result.best_params is not None else None
-        result.network.save(out / "model.npz", metadata=meta, extra_params=extra)
+        save_model(result.network, out / "model.npz", metadata=meta, extra_params=extra)
     buf = io.StringIO()
     result.history.to_csv(buf, index=False)
     write_text_atomic(out / "history.csv", buf.getvalue())
