@@ -444,22 +444,28 @@ def cmd_evaluate(args) -> int:
 PRESET_LISTING = ("hidden", "activation", "output", "init", "optimizer", "lr", "batch_size", "epochs")
 
 
-def cmd_presets() -> int:
+def preset_flags(config) -> list[str]:
+    """The train flags of ``config``: those above, and every other setting that differs
+    from the built-in defaults or from the default preset (so the flags, given to
+    ``train``, reproduce ``config``); the switches (--no-bias) last."""
     from .training.config import TrainConfig
     from .training.presets import PRESETS
 
-    defaults = TrainConfig()
+    bases = (TrainConfig(), PRESETS["default"].config)
+    shown = [field for field in TRAIN_FIELDS if field.name in PRESET_LISTING
+             or any(field.value_of(config) != field.value_of(base) for base in bases)]
+    return [word for field in sorted(shown, key=lambda field: field.kind == YES_NO)
+            for word in field.flag_words(field.value_of(config))]
+
+
+def cmd_presets() -> int:
+    from .training.presets import PRESETS
+
     for preset in PRESETS.values():
-        c = preset.config
-        # The other settings only where the preset changes them; the switches (--no-bias) last.
-        shown = [field for field in TRAIN_FIELDS
-                 if field.name in PRESET_LISTING or field.value_of(c) != field.value_of(defaults)]
-        words = [word for field in sorted(shown, key=lambda field: field.kind == YES_NO)
-                 for word in field.flag_words(field.value_of(c))]
         print(f"{preset.name}")
         print(f"    {preset.summary}")
         print(f"    seed's claim: {preset.claim}")
-        print(f"    {shlex.join(words)}")
+        print(f"    {shlex.join(preset_flags(preset.config))}")
     return EXIT_OK
 
 
