@@ -38,7 +38,7 @@ NOT_USER_FACING = ("preset",)
 
 
 # ------------------------------------------------------------- formatters
-def format_number(value: float | int) -> str:
+def format_number(value: float) -> str:
     """The shortest text that parses back to ``value``: 0.001, 3, 1e-05, 0.123456789."""
     text = f"{value:g}"
     return text if float(text) == value else repr(float(value))
