@@ -170,3 +170,20 @@ def test_runs_are_recorded_listed_resumed_and_exported(tmp_path):
     assert proc.returncode == 0 and "wrote 3 rows from 1 runs" in proc.stdout
     table = pd.read_csv(out)
     assert list(table.epoch) == [1, 2, 3] and set(table.hidden) == {32}
+
+
+def test_batch_size_full_trains_one_batch_per_epoch():
+    proc = cli("train", "--hidden", "16", "--batch-size", "full", "--epochs", "1", "--no-record", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "3,600 train / 400 validation / 1,000 test; 1 batches per epoch" in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line.get("epoch") for line in lines] == [1, None] and lines[-1]["status"] == "finished"
+
+
+@pytest.mark.parametrize("flags,named", [(["--batch-size", "full"], "--batch-size"),
+                                          (["--no-bias", "--l2", "5/n"], "--no-bias, --l2"),
+                                          (["--dataset", "mnist", "--epochs", "2"], "--dataset")])
+def test_resume_refuses_every_setting_flag_but_epochs(flags, named):
+    proc = cli("train", "--resume", "some-run", *flags)
+    assert proc.returncode == 2
+    assert f"only --epochs may be given, not {named}" in proc.stderr

@@ -16,11 +16,13 @@ import argparse
 import json
 import math
 import os
+import shlex
 import signal
 import sys
 import time
 
-from .training.config import FIELD_PARSERS, ConfigError, parse_l2
+from .training.config import ConfigError
+from .training.fields import TRAIN_FIELDS, YES_NO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -32,45 +34,45 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _flag_type(field: str):
-    parse = FIELD_PARSERS[field]
-
+def _flag_type(field):
+    """The field's parser as an argparse type: a refusal becomes argparse's one-line error."""
     def convert(text):
         try:
-            return parse(text)
+            return field.parse(text)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
-    convert.__name__ = field
+    convert.__name__ = field.name
     return convert
 
 
-def _l2_type(text):
-    try:
-        return parse_l2(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+class _NotGiven:
+    """The default of every field flag. ``None`` can't mean "not given", as it is a value
+    (``--batch-size full``). Falsy, so ``args.epochs or ...`` still reads "if given"."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<not given>"
 
 
-# flag -> TrainConfig field; every one defaults to None so a preset's value stands
-# unless the flag is given.
-TRAIN_FLAGS = {
-    "--hidden": ("hidden", "hidden layer sizes, comma separated, e.g. 128,64 ('none' for no hidden layer)"),
-    "--activation": ("activation", "relu | leaky_relu | sigmoid | tanh"),
-    "--output": ("output", "softmax_ce | sigmoid_mse | sigmoid_ce (output layer and cost)"),
-    "--optimizer": ("optimizer", "sgd | momentum | nesterov | adam"),
-    "--lr": ("lr", "learning rate"),
-    "--lr-schedule": ("lr_schedule", "constant | cosine"),
-    "--momentum": ("momentum", "momentum coefficient for momentum/nesterov (default 0.9)"),
-    "--batch-size": ("batch_size", "mini-batch size, 1 for per-sample SGD, or 'full'"),
-    "--epochs": ("epochs", "number of epochs"),
-    "--init": ("init", "he | xavier | uniform | normal | fan_in | fan_out | standard"),
-    "--init-std": ("init_std", "standard deviation for --init normal (default 0.01)"),
-    "--dropout": ("dropout", "dropout rate on hidden layers, 0 to 0.95"),
-    "--augment": ("augment", "none | shift (random shifts of up to 2 pixels)"),
-    "--val-fraction": ("val_fraction", "fraction of the training set held out for validation, 0 to 0.5"),
-    "--seed": ("seed", "random seed: same seed, same config, same data => same result"),
-    "--dtype": ("dtype", "float32 | float64"),
-}
+NOT_GIVEN = _NotGiven()
+
+
+def add_train_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of the registry; each stores the parsed value under the field's name."""
+    for field in TRAIN_FIELDS:
+        if field.kind == YES_NO:
+            parser.add_argument(field.flag, dest=field.name, action="store_const", const=False,
+                                default=NOT_GIVEN, help=field.cli_help)
+        else:
+            parser.add_argument(field.flag, dest=field.name, type=_flag_type(field), default=NOT_GIVEN,
+                                help=field.cli_help)
+
+
+def given_field_flags(args) -> list[str]:
+    """The field flags on the command line, in the registry's order."""
+    return [field.flag for field in TRAIN_FIELDS if getattr(args, field.name, NOT_GIVEN) is not NOT_GIVEN]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,14 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train without the dashboard")
     train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
                        help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
-    train.add_argument("--dataset", help="mnist-sample (embedded, the default), mnist, fashion-mnist, kmnist "
-                       "(once downloaded) or a path: an IDX directory, a Kaggle-style .csv/.csv.gz or an .npz")
-    for flag, (field, help_text) in TRAIN_FLAGS.items():
-        train.add_argument(flag, type=_flag_type(field), default=None, help=help_text)
-    train.add_argument("--l2", type=_l2_type, default=None,
-                       help="L2 weight decay lambda; '5.0/n' divides it by the training-set size")
-    train.add_argument("--no-shuffle", action="store_true", help="keep the data order every epoch")
-    train.add_argument("--no-bias", action="store_true", help="layers without bias")
+    add_train_flags(train)
     train.add_argument("--out", help="directory to write model.npz, history.csv and config.json")
     train.add_argument("--json", action="store_true",
                        help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
@@ -225,17 +220,11 @@ def config_from_args(args) -> "TrainConfig":  # noqa: F821
     from .training.presets import get_preset
 
     config = get_preset(args.preset).config
-    changes = {field: getattr(args, flag[2:].replace("-", "_"))
-               for flag, (field, _) in TRAIN_FLAGS.items()
-               if getattr(args, flag[2:].replace("-", "_")) is not None}
-    if args.dataset is not None:
-        changes["dataset"] = args.dataset
-    if args.l2 is not None:
-        changes["l2"], changes["l2_over_n"] = args.l2
-    if args.no_shuffle:
-        changes["shuffle"] = False
-    if args.no_bias:
-        changes["use_bias"] = False
+    changes = {}
+    for field in TRAIN_FIELDS:
+        value = getattr(args, field.name)
+        if value is not NOT_GIVEN:
+            changes.update(field.changes(value))
     if changes:
         changes["preset"] = "custom"
     return config.with_changes(**changes)
@@ -257,8 +246,7 @@ def cmd_train(args) -> int:
     warn = lambda message: reporter.note(f"warning: {message}")  # noqa: E731
     try:
         if args.resume:
-            given = [flag for flag in (*TRAIN_FLAGS, "--dataset", "--l2")
-                     if flag != "--epochs" and getattr(args, flag[2:].replace("-", "_")) is not None]
+            given = [flag for flag in given_field_flags(args) if flag != "--epochs"]
             if given:
                 return _fail(f"--resume continues a run with its own settings; only --epochs may be "
                              f"given, not {', '.join(given)}")
@@ -436,22 +424,32 @@ def cmd_evaluate(args) -> int:
     return EXIT_OK
 
 
+# Listed for every preset, even at their defaults: what the network is and how it trains.
+PRESET_LISTING = ("hidden", "activation", "output", "init", "optimizer", "lr", "batch_size", "epochs")
+
+
+def preset_flags(config) -> list[str]:
+    """The train flags of ``config``: those above, and every other setting that differs
+    from the built-in defaults or from the default preset (so the flags, given to
+    ``train``, reproduce ``config``); the switches (--no-bias) last."""
+    from .training.config import TrainConfig
+    from .training.presets import PRESETS
+
+    bases = (TrainConfig(), PRESETS["default"].config)
+    shown = [field for field in TRAIN_FIELDS if field.name in PRESET_LISTING
+             or any(field.value_of(config) != field.value_of(base) for base in bases)]
+    return [word for field in sorted(shown, key=lambda field: field.kind == YES_NO)
+            for word in field.flag_words(field.value_of(config))]
+
+
 def cmd_presets() -> int:
     from .training.presets import PRESETS
 
     for preset in PRESETS.values():
-        c = preset.config
         print(f"{preset.name}")
         print(f"    {preset.summary}")
         print(f"    seed's claim: {preset.claim}")
-        print(f"    --hidden {','.join(map(str, c.hidden)) or 'none'} --activation {c.activation} "
-              f"--output {c.output} --init {c.init} --optimizer {c.optimizer} --lr {c.lr:g} "
-              f"--batch-size {c.batch_size or 'full'} --epochs {c.epochs}"
-              + (f" --l2 {c.l2:g}{'/n' if c.l2_over_n else ''}" if c.l2 else "")
-              + (f" --dropout {c.dropout:g}" if c.dropout else "")
-              + (f" --augment {c.augment}" if c.augment != "none" else "")
-              + (f" --lr-schedule {c.lr_schedule}" if c.lr_schedule != "constant" else "")
-              + ("" if c.use_bias else " --no-bias") + ("" if c.shuffle else " --no-shuffle"))
+        print(f"    {shlex.join(preset_flags(preset.config))}")
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
 """A training run's configuration, and the parsers that validate each field.
 
-The CLI flags and the dashboard's form both validate through ``FIELD_PARSERS``, so a
-value is accepted or refused, with the same one-line reason, wherever it is typed.
+``TrainConfig.problems()`` checks every field through ``FIELD_PARSERS``, and the field
+registry (``fields.py``) that the CLI flags and the dashboard's form are built from
+parses what a user types with the same parsers, so a value is accepted or refused,
+with the same one-line reason, wherever it is typed.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class TrainConfig:
         """Every invalid value, each as a one-line reason."""
         out = []
         for f in fields(self):
-            parser = FIELD_CHECKS.get(f.name)
+            parser = FIELD_PARSERS.get(f.name)
             if parser is not None:
                 try:
                     parser(getattr(self, f.name))
@@ -123,13 +125,19 @@ def _number(text, kind, name):
     return value
 
 
-def _choice(options, name):
-    def parse(text):
-        value = str(text).strip().lower().replace("-", "_") if name != "dataset" else str(text)
-        if value not in options:
-            raise ConfigError(f"{name} must be one of {', '.join(options)}; got {str(text)!r}")
+class OneOf:
+    """The parser of a choice: one of ``options`` (any case, '-' for '_'). ``options`` is
+    also what the CLI help lists and the form offers."""
+
+    def __init__(self, options, name: str) -> None:
+        self.options = tuple(options)
+        self.name = name
+
+    def __call__(self, text) -> str:
+        value = str(text).strip().lower().replace("-", "_")
+        if value not in self.options:
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.options)}; got {str(text)!r}")
         return value
-    return parse
 
 
 def _ranged(kind, name, low=None, high=None, low_open=False, high_open=False):
@@ -192,16 +200,17 @@ def parse_bool(text) -> bool:
     raise ConfigError(f"expected yes or no, got {text!r}")
 
 
+# Every field but dataset (checked when it is loaded) and preset (a label for display).
 FIELD_PARSERS = {
     "hidden": parse_hidden,
-    "activation": _choice(tuple(ACTIVATIONS), "activation"),
-    "output": _choice(tuple(LOSSES), "output"),
+    "activation": OneOf(tuple(ACTIVATIONS), "activation"),
+    "output": OneOf(tuple(LOSSES), "output"),
     "use_bias": parse_bool,
-    "init": _choice(INITS, "init"),
+    "init": OneOf(INITS, "init"),
     "init_std": _ranged(float, "init std", 0.0, low_open=True),
-    "optimizer": _choice(OPTIMIZERS, "optimizer"),
+    "optimizer": OneOf(OPTIMIZERS, "optimizer"),
     "lr": _ranged(float, "learning rate", 0.0, 100.0, low_open=True),
-    "lr_schedule": _choice(LR_SCHEDULES, "lr schedule"),
+    "lr_schedule": OneOf(LR_SCHEDULES, "lr schedule"),
     "momentum": _ranged(float, "momentum", 0.0, 1.0, high_open=True),
     "beta1": _ranged(float, "beta1", 0.0, 1.0, high_open=True),
     "beta2": _ranged(float, "beta2", 0.0, 1.0, high_open=True),
@@ -211,13 +220,11 @@ FIELD_PARSERS = {
     "l2": _ranged(float, "L2", 0.0),
     "l2_over_n": parse_bool,
     "dropout": _ranged(float, "dropout", 0.0, 0.95),
-    "augment": _choice(AUGMENTS, "augment"),
+    "augment": OneOf(AUGMENTS, "augment"),
     "val_fraction": _ranged(float, "validation fraction", 0.0, 0.5),
     "seed": _ranged(int, "seed", 0, 2**32 - 1),
-    "dtype": _choice(DTYPES, "dtype"),
+    "dtype": OneOf(DTYPES, "dtype"),
 }
-# Checks run on an already built config (values are typed; dataset is checked on load).
-FIELD_CHECKS = FIELD_PARSERS
 
 
 def check_batch_size(config: TrainConfig, n_train: int) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...runs.store import RunInfo, RunRecord, RunStore, RunStoreError
 from ...training.config import TrainConfig
+from ...training.fields import format_setting
 from ..widgets.charts import MetricChart
 from ..widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ..widgets.too_small import TooSmall
@@ -77,27 +78,19 @@ def curve(run: LoadedRun, metric: str) -> tuple[Series, bool]:
     return Series(run.name, epochs, _column(history, f"train_{metric}")), False
 
 
-def setting_text(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "full"
-    if isinstance(value, (tuple, list)):
-        return "-".join(str(v) for v in value) or "none"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def setting_text(config: TrainConfig | None, name: str) -> str:
+    """The setting ``name`` of ``config`` as it is typed in the form or on the command
+    line (the field registry's formatter), or '?' for an unreadable configuration."""
+    return "?" if config is None else format_setting(config, name)
 
 
 def config_rows(runs: list[LoadedRun]) -> list[tuple[str, list[str], bool]]:
     """(setting, one value per run, differs?) for every TrainConfig field; a run whose
-    configuration is unreadable shows '?' and does not count in 'differs'."""
+    configuration is unreadable shows '?' and does not count in 'differs'. The settings
+    keep their TrainConfig names (those of config.json and the runs export)."""
     rows = []
     for name in SETTINGS:
-        if name == "batch_size":
-            values = [setting_text(r.config.batch_size) if r.config else "?" for r in runs]
-        else:
-            values = [setting_text(getattr(r.config, name)) if r.config else "?" for r in runs]
+        values = [setting_text(r.config, name) for r in runs]
         known = {v for v, r in zip(values, runs) if r.config is not None}
         rows.append((name, values, len(known) > 1))
     return rows

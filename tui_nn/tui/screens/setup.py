@@ -26,15 +26,9 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
 from ...datasets.cache import human_bytes
 from ...datasets.embedded import SAMPLE_NAME
-from ...nn.activations import ACTIVATIONS
-from ...nn.initializers import INITS
-from ...nn.losses import LOSSES
 from ...nn.network import Architecture
-from ...nn.optimizers import OPTIMIZERS
-from ...training.config import (
-    AUGMENTS, DTYPES, FIELD_PARSERS, LR_SCHEDULES, ConfigError, TrainConfig, parse_batch_size,
-    parse_l2,
-)
+from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig
+from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
 from ...training.presets import PRESETS
 from ...training.trainer import validation_split
 from ..settings import speed_key
@@ -45,7 +39,6 @@ from .download import DownloadScreen
 CUSTOM = "custom"
 PATH_CHOICE = "<path>"           # the dataset option that reveals the path field
 BATCH_FULL, BATCH_MINI, BATCH_SAMPLE = "full", "mini", "sample"
-YES_NO = [("yes", True), ("no", False)]
 
 # Datasets are immutable once loaded (read-only arrays), so one process-wide cache serves
 # every visit of the setup screen and every test in a session.
@@ -76,10 +69,6 @@ def dataset_options() -> list[tuple[str, str]]:
     return options
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
 def _fmt_seconds(seconds: float) -> str:
     if seconds < 10:
         return f"{seconds:.2f} s"
@@ -91,43 +80,30 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-# Text fields: config field -> (label, hint shown while valid, parser used to validate).
+# The form is built from the field registry. Text fields: field -> (label, hint shown
+# while valid, parser used to validate).
 TEXT_FIELDS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
-    "val_fraction": ("Validation", "share of the training images held out, 0 to 0.5",
-                     FIELD_PARSERS["val_fraction"]),
-    "hidden": ("Hidden layers", "sizes separated by commas, like 128,64", FIELD_PARSERS["hidden"]),
-    "init_std": ("Init std", "standard deviation of the normal init", FIELD_PARSERS["init_std"]),
-    "dropout": ("Dropout", "share of hidden units dropped, 0 to 0.95", FIELD_PARSERS["dropout"]),
-    "lr": ("Learning rate", "step size, like 0.001 for Adam or 0.1 for SGD", FIELD_PARSERS["lr"]),
-    "momentum": ("Momentum", "0 to <1, like 0.9", FIELD_PARSERS["momentum"]),
-    "beta1": ("Adam beta1", "0 to <1, like 0.9", FIELD_PARSERS["beta1"]),
-    "beta2": ("Adam beta2", "0 to <1, like 0.999", FIELD_PARSERS["beta2"]),
-    "epochs": ("Epochs", "passes over the training set", FIELD_PARSERS["epochs"]),
-    "l2": ("L2", "weight decay, like 0.0001, or 5.0/n for lambda/n", parse_l2),
-    "seed": ("Seed", "same seed, same run", FIELD_PARSERS["seed"]),
-}
+    field.name: (field.label, field.hint, field.parse) for field in TRAIN_FIELDS if field.kind == TEXT}
 
-# Choice fields: config field -> (label, hint, options).
+# Choice fields: field -> (label, hint, options); a Select's value is the text (yes, relu...)
+# that the field's parser reads.
 CHOICE_FIELDS: dict[str, tuple[str, str, list[tuple[str, Any]]]] = {
-    "activation": ("Activation", "of the hidden layers", [(a, a) for a in ACTIVATIONS]),
-    "output": ("Output, loss", "output layer and its loss", [(o, o) for o in LOSSES]),
-    "use_bias": ("Biases", "a bias per unit", YES_NO),
-    "init": ("Weight init", "how the weights start", [(i, i) for i in INITS]),
-    "optimizer": ("Optimizer", "how a gradient becomes a step", [(o, o) for o in OPTIMIZERS]),
-    "lr_schedule": ("LR schedule", "cosine anneals the rate to 0", [(s, s) for s in LR_SCHEDULES]),
-    "shuffle": ("Shuffle", "reshuffle the training set every epoch", YES_NO),
-    "augment": ("Augmentation", "shift: random shifts of up to 2 pixels", [(a, a) for a in AUGMENTS]),
-    "dtype": ("Precision", "float32 is about twice as fast", [(d, d) for d in DTYPES]),
-}
+    field.name: (field.label, field.hint, [(text, text) for text in field.choices])
+    for field in TRAIN_FIELDS if field.kind in (CHOICE, YES_NO)}
 
-SECTIONS: list[tuple[str, list[str]]] = [
-    ("Data", ["dataset", "dataset_path", "val_fraction"]),
-    ("Network", ["hidden", "activation", "output", "use_bias", "init", "init_std", "dropout"]),
-    ("Optimizer", ["optimizer", "lr", "lr_schedule", "momentum", "beta1", "beta2"]),
-    ("Batches and epochs", ["batch_mode", "batch_size", "epochs", "shuffle"]),
-    ("Regularisation", ["l2", "augment"]),
-    ("Run", ["seed", "dtype"]),
-]
+# The special fields' rows: the dataset is a choice or a path, the batch size a mode
+# (full, per-sample) or a mini-batch size.
+SPECIAL_ROWS = {"dataset": ["dataset", "dataset_path"], "batch_size": ["batch_mode", "batch_size"]}
+
+
+def _sections() -> list[tuple[str, list[str]]]:
+    rows: dict[str, list[str]] = {}
+    for field in TRAIN_FIELDS:
+        rows.setdefault(field.section, []).extend(SPECIAL_ROWS.get(field.name, [field.name]))
+    return list(rows.items())
+
+
+SECTIONS: list[tuple[str, list[str]]] = _sections()
 
 
 class DatasetLoaded(Message):
@@ -213,24 +189,17 @@ class SetupScreen(Screen):
     # -------------------------------------------------------------- filling
     def fill(self, config: TrainConfig) -> None:
         """Put ``config`` into the form (the Changed messages then revalidate every field)."""
-        values: dict[str, Any] = {
-            "hidden": ",".join(map(str, config.hidden)) or "none",
-            "l2": f"{_fmt(config.l2)}/n" if config.l2_over_n else _fmt(config.l2),
-            "epochs": str(config.epochs), "seed": str(config.seed),
-        }
-        for name in ("val_fraction", "init_std", "dropout", "lr", "momentum", "beta1", "beta2"):
-            values[name] = _fmt(getattr(config, name))
-        for name, value in values.items():
-            self.query_one(f"#{name}", Input).value = value
+        for name in TEXT_FIELDS:
+            self.query_one(f"#{name}", Input).value = FIELDS[name].text_of(config)
         for name in CHOICE_FIELDS:
-            self.query_one(f"#{name}", Select).value = getattr(config, name)
+            self.query_one(f"#{name}", Select).value = FIELDS[name].text_of(config)
         if config.batch_size is None:
             mode = BATCH_FULL
         elif config.batch_size == 1:
             mode = BATCH_SAMPLE
         else:
             mode = BATCH_MINI
-            self.query_one("#batch_size", Input).value = str(config.batch_size)
+            self.query_one("#batch_size", Input).value = FIELDS["batch_size"].text_of(config)
         self.query_one("#batch_mode", Select).value = mode
         if not self.query_one("#batch_size", Input).value:
             self.query_one("#batch_size", Input).value = "64"
@@ -259,12 +228,10 @@ class SetupScreen(Screen):
                 if row.display:          # a hidden field (momentum under Adam) is not used
                     errors[name] = str(exc)
                 continue
-            if name == "l2":
-                values["l2"], values["l2_over_n"] = parsed
-            else:
-                values[name] = parsed
+            values.update(FIELDS[name].changes(parsed))
         for name in CHOICE_FIELDS:
-            values[name] = self.query_one(f"#{name}", Select).value
+            field = FIELDS[name]
+            values.update(field.changes(field.parse(self.query_one(f"#{name}", Select).value)))
         mode = self.query_one("#batch_mode", Select).value
         if mode == BATCH_FULL:
             values["batch_size"] = None
@@ -276,7 +243,7 @@ class SetupScreen(Screen):
             if result is not None and not result.is_valid:
                 errors["batch_size"] = result.failure_descriptions[0]
             else:
-                values["batch_size"] = parse_batch_size(batch_input.value)
+                values["batch_size"] = FIELDS["batch_size"].parse(batch_input.value)
         values["dataset"] = self.dataset_name()
         if self.dataset_error is not None:
             errors["dataset"] = self.dataset_error
