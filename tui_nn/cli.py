@@ -250,7 +250,8 @@ def cmd_train(args) -> int:
             if given:
                 return _fail(f"--resume continues a run with its own settings; only --epochs may be "
                              f"given, not {', '.join(given)}")
-            runner = Runner.resuming(store, args.resume, epochs=args.epochs, listeners=[reporter],
+            more = None if args.epochs is NOT_GIVEN else args.epochs
+            runner = Runner.resuming(store, args.resume, epochs=more, listeners=[reporter],
                                      on_problem=warn, blas_threads=args.threads)
         else:
             runner = Runner.new(config_from_args(args), store=store, record=not args.no_record,
