@@ -29,7 +29,7 @@ from tui_nn.datasets import load_embedded_sample
 from tui_nn.runs import RunRecorder, RunStore
 from tui_nn.runs.recorder import dataset_identity
 from tui_nn.training import TrainConfig, Trainer
-from tui_nn.tui.screens.runs import RunsScreen
+from tui_nn.tui.screens.runs.table import RunsScreen
 
 
 def make_runs(root: Path, count: int) -> RunStore:

@@ -28,8 +28,8 @@ from tui_nn.runs import RunRecorder, RunStore
 from tui_nn.runs.recorder import dataset_identity
 from tui_nn.training import TrainConfig, Trainer
 from tui_nn.tui.app import ScratchnetApp
-from tui_nn.tui.screens.compare import CompareScreen
-from tui_nn.tui.screens.runs import RunsScreen
+from tui_nn.tui.screens.runs.compare import CompareScreen
+from tui_nn.tui.screens.runs.table import RunsScreen
 
 # (fixed id, name, date, seconds, config changes); the last one is damaged afterwards.
 DEMO_RUNS = [

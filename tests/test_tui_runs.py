@@ -21,10 +21,10 @@ from tui_nn.datasets import load_embedded_sample
 from tui_nn.runs import RunRecorder, RunStore
 from tui_nn.runs.recorder import dataset_identity
 from tui_nn.training import TrainConfig, Trainer
-from tui_nn.tui.screens.compare import CompareScreen, RunChartsScreen
-from tui_nn.tui.screens.runs import RunAction, RunsScreen
-from tui_nn.tui.screens.runs_dialogs import (ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
+from tui_nn.tui.screens.runs.compare import CompareScreen, RunChartsScreen
+from tui_nn.tui.screens.runs.dialogs import (ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
                                              RunActionsMenu)
+from tui_nn.tui.screens.runs.table import RunAction, RunsScreen
 from tui_nn.tui.widgets.charts import MetricChart
 from tui_nn.tui.widgets.run_charts import OverlayChart
 

@@ -164,7 +164,7 @@ class ScratchnetApp(App[None]):
     def open_inspection(self) -> None:
         """The misclassification browser (and its sibling screens) on the ended run."""
         from ..inspection import inspection_data_from
-        from .screens.inspect_mistakes import MistakesScreen
+        from .screens.inspect import MistakesScreen
 
         if self.trainer is None or self.training_active:
             self.notify("Inspection opens once the run has ended.", severity="warning")
@@ -233,7 +233,7 @@ class ScratchnetApp(App[None]):
 
     # ----------------------------------------------------------------- runs
     def action_runs(self) -> None:
-        from .screens.runs import RunsScreen
+        from .screens.runs.table import RunsScreen
 
         if not isinstance(self.screen, RunsScreen):
             self.push_screen(RunsScreen(self.run_store))
@@ -241,7 +241,7 @@ class ScratchnetApp(App[None]):
     def on_run_action(self, message) -> None:
         """A row action of the runs screen: the data is loaded in a worker, then acted on."""
         if message.action == "resume":
-            from .screens.runs_dialogs import ResumeEpochsScreen
+            from .screens.runs.dialogs import ResumeEpochsScreen
 
             def chosen(text: str | None) -> None:
                 if text:
@@ -276,7 +276,7 @@ class ScratchnetApp(App[None]):
             self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path)
 
     def _show_inspection(self, data) -> None:
-        from .screens.inspect_mistakes import MistakesScreen
+        from .screens.inspect import MistakesScreen
         self.push_screen(MistakesScreen(data))
 
     def _back_to_setup(self) -> SetupScreen:

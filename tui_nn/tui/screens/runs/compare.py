@@ -15,17 +15,17 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...runs.store import RunInfo, RunStore, RunStoreError
-from ...training.config import TrainConfig
-from ..widgets.charts import MetricChart
-from ..widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
-from ..widgets.too_small import TooSmall
-from .runs_dialogs import RUNS_TCSS
+from ....runs.store import RunInfo, RunStore, RunStoreError
+from ....training.config import TrainConfig
+from ...widgets.charts import MetricChart
+from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
+from ...widgets.too_small import TooSmall
+from .dialogs import RUNS_TCSS
 
 DIFF_MARK = "*"
 SETTINGS = [f.name for f in fields(TrainConfig)]

@@ -17,9 +17,9 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...runs.store import RunStore, RunStoreError
+from ....runs.store import RunStore, RunStoreError
 
-RUNS_TCSS = Path(__file__).resolve().parent.parent / "runs.tcss"
+RUNS_TCSS = Path(__file__).resolve().parents[2] / "runs.tcss"
 DEFAULT_EXPORT = "runs-export.csv"
 
 

@@ -16,18 +16,19 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
-from ...inspection.data import InspectionData
-from ...inspection.preprocess import mnist_preprocess
-from ...inspection.renderers import RENDERER_NAMES
-from ..widgets.digit_grid import DigitCanvas, DigitGrid
-from ..widgets.inspect_parts import ProbabilityBars
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.preprocess import mnist_preprocess
+from ....inspection.renderers import RENDERER_NAMES
+from ...widgets.digit_grid import DigitCanvas, DigitGrid
+from ...widgets.inspect_parts import ProbabilityBars
+from .base import InspectScreen
 
 
 class DrawScreen(InspectScreen):
     """``DrawScreen(data, renderer=None)``; needs ``data.network`` (without one it says so)."""
 
     SCREEN_KEY = "draw"
+    TAB_LABEL = "Draw"
     AUTO_FOCUS = "#draw-canvas"
     BINDINGS = [
         Binding("up,k", "move(-1, 0)", "Up", show=False),

@@ -17,12 +17,12 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Static
 
-from ...inspection.data import InspectionData
-from ...inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_indices, summary_line
-from ...inspection.renderers import RENDERER_NAMES
-from ..widgets.digit_grid import DigitGrid
-from ..widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_indices, summary_line
+from ....inspection.renderers import RENDERER_NAMES
+from ...widgets.digit_grid import DigitGrid
+from ...widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
+from .base import InspectScreen
 
 NAME_WIDTH = {False: 5, True: 11}   # class names in the list, narrow / wide layout
 SHOW_WORDS = {"wrong": "wrong", "correct": "right", "all": "right and wrong"}
@@ -40,6 +40,7 @@ class MistakesScreen(InspectScreen):
     best that fits the terminal). Unset arguments come from the last visit."""
 
     SCREEN_KEY = "mistakes"
+    TAB_LABEL = "Mistakes"
     AUTO_FOCUS = "#mistakes-table"
     BINDINGS = [
         Binding("r", "cycle_renderer", "Render", id="mistakes-render",

@@ -19,10 +19,10 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
-from ...inspection.data import InspectionData
-from ...inspection.renderers import NEGATIVE, POSITIVE, RENDERER_NAMES
-from ..widgets.digit_grid import DigitGrid
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.renderers import NEGATIVE, POSITIVE, RENDERER_NAMES
+from ...widgets.digit_grid import DigitGrid
+from .base import InspectScreen
 
 BAR = "\u2588"
 UNUSED_BELOW = 0.01   # a pixel inked in fewer than this share of the images is "unused"
@@ -46,6 +46,7 @@ class WeightsScreen(InspectScreen):
     """``WeightsScreen(data, unit=None, renderer=None)``; needs ``data.network``."""
 
     SCREEN_KEY = "weights"
+    TAB_LABEL = "Weights"
     BINDINGS = [
         Binding("n,right,l", "step(1)", "Next unit", id="weights-next", tooltip="The next hidden unit"),
         Binding("p,left,h", "step(-1)", "Previous", id="weights-prev", show=False,
