@@ -12,7 +12,6 @@ waits for the trainer. Quitting stops the trainer first: it ends within one batc
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 from typing import Iterable
 
 from textual import events, work
@@ -33,6 +32,7 @@ from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
 from .screens.training import TrainingScreen
 from .settings import Settings, speed_key
+from .styles import css_path
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
@@ -44,8 +44,9 @@ class ScratchnetApp(App[None]):
 
     TITLE = "scratchnet-tui"
     SUB_TITLE = "a from-scratch NumPy MLP"
-    # absolute, so subclasses defined elsewhere (tests, screenshot scripts) find them too
-    CSS_PATH = [Path(__file__).parent / name for name in ("app.tcss", "setup.tcss", "training.tcss", "help.tcss")]
+    # Each screen names its own stylesheet (styles/__init__.py); Textual skips the default
+    # screen's CSS_PATH, so the app names that one too.
+    CSS_PATH = [css_path("app.tcss"), SetupScreen.CSS_PATH]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="Quit (stops a running run first)"),

@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..styles import css_path
 from ..widgets.too_small import TooSmall
 
 
@@ -17,6 +18,7 @@ def _key_name(app, key: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = css_path("help.tcss")
     BINDINGS = [
         Binding("escape,f1,question_mark,q", "app.pop_screen", "Close help", id="close-help"),
     ]
@@ -30,11 +32,11 @@ class HelpScreen(ModalScreen[None]):
 
     def _help_text(self) -> str:
         from ..app import ScratchnetApp
-        from .inspect_base import InspectScreen
-        from .inspect_confusion import ConfusionScreen
-        from .inspect_draw import DrawScreen
-        from .inspect_mistakes import MistakesScreen
-        from .inspect_weights import WeightsScreen
+        from .inspect import InspectScreen
+        from .inspect.confusion import ConfusionScreen
+        from .inspect.draw import DrawScreen
+        from .inspect.mistakes import MistakesScreen
+        from .inspect.weights import WeightsScreen
         from .setup import SetupScreen
         from .training import TrainingScreen
 

@@ -38,6 +38,7 @@ from ...training.config import (
 from ...training.presets import PRESETS
 from ...training.trainer import validation_split
 from ..settings import speed_key
+from ..styles import css_path
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.too_small import TooSmall
 from .download import DownloadScreen
@@ -142,6 +143,8 @@ class DatasetLoaded(Message):
 
 class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
+
+    CSS_PATH = css_path("setup.tcss")
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",

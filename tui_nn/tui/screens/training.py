@@ -24,6 +24,7 @@ from ...training.events import Diverged, Failed, Finished, Stopped
 from ..messages import (
     BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
 )
+from ..styles import css_path
 from ..widgets.charts import MetricChart
 from ..widgets.status import ENDED, RunStatus, RunView, fraction
 from ..widgets.too_small import TooSmall
@@ -38,6 +39,8 @@ TABLE_COLUMNS = (("epoch", "epoch"), ("val_acc", "val acc"), ("val_loss", "val l
 
 class TrainingScreen(Screen):
     """Shows one run; the app owns its trainer and worker."""
+
+    CSS_PATH = css_path("training.tcss")
 
     BINDINGS = [
         Binding("p", "pause", "Pause", id="pause", tooltip="Pause training after this batch"),

@@ -11,7 +11,6 @@ What the user chose (list position, renderer, drawing, unit) lives in
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar, Mapping
 
 from textual.app import ComposeResult
@@ -22,12 +21,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 
 from ....inspection.data import InspectionData
+from ...styles import css_path
 from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
 from ...widgets.inspect_parts import InspectNav
 from ...widgets.too_small import TooSmall
 
-# Absolute, so a subclass defined in another folder still finds it.
-INSPECT_TCSS = Path(__file__).resolve().parents[2] / "inspect.tcss"
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
 
@@ -40,7 +38,7 @@ class InspectScreen(Screen):
     (in the order of the number keys), is the registry of ``screens/inspect/__init__.py``,
     which sets it once every screen is defined."""
 
-    CSS_PATH = str(INSPECT_TCSS)
+    CSS_PATH = css_path("inspect.tcss")
     SCREEN_KEY = ""
     TAB_LABEL = ""      # its name in the tabs row and the keys modal
     SCREENS: ClassVar[Mapping[str, type["InspectScreen"]]] = {}
@@ -131,6 +129,7 @@ class InspectScreen(Screen):
 class InspectKeysScreen(ModalScreen[None]):
     """Every key of one inspection screen, read from its bindings."""
 
+    CSS_PATH = css_path("inspect.tcss")
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close", id="close-inspect-keys")]
 
     def __init__(self, screen: InspectScreen) -> None:

@@ -22,10 +22,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ....runs.store import RunInfo, RunStore, RunStoreError
 from ....training.config import TrainConfig
+from ...styles import css_path
 from ...widgets.charts import MetricChart
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
-from .dialogs import RUNS_TCSS
 
 DIFF_MARK = "*"
 SETTINGS = [f.name for f in fields(TrainConfig)]
@@ -115,7 +115,7 @@ def _percent(value: float | None) -> str:
 class CompareScreen(Screen):
     """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     AUTO_FOCUS = "#compare-config"
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare-back", tooltip="Back to the runs list"),
@@ -226,7 +226,7 @@ class RunChartsScreen(Screen):
     """``RunChartsScreen(store, path)``: one run's loss and accuracy per epoch, training
     and validation, from its history.csv."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [Binding("escape", "back", "Back", id="run-charts-back", tooltip="Back to the runs list")]
 
     def __init__(self, store: RunStore, path: Path) -> None:

@@ -37,9 +37,10 @@ from textual.widgets.data_table import CellDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from ....runs.store import RunInfo, RunStore, RunStoreError
+from ...styles import css_path
 from ...widgets.run_charts import MAX_RUNS
 from ...widgets.too_small import TooSmall
-from .dialogs import RUNS_TCSS, ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
+from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
 from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, cannot, cell_texts,
                           count_text, cut,
                           default_descending, display_name, filter_runs, haystack, marked_in_order,
@@ -105,7 +106,7 @@ class RunsScreen(Screen):
 
     ``RunsScreen(store, *, now=None)``: ``now`` is unused except by tests (reserved)."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     AUTO_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("escape", "back", "Back", id="runs-back", tooltip="Close the runs list"),
