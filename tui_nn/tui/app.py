@@ -27,6 +27,7 @@ from ..runs import RunRecorder, RunStore, RunStoreError
 from ..runs.recorder import dataset_identity, load_for_resume
 from ..training.config import ConfigError, TrainConfig
 from ..training.trainer import RunResult, Trainer
+from .commands import screen_commands
 from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
@@ -300,31 +301,18 @@ class ScratchnetApp(App[None]):
     # -------------------------------------------------------------- actions
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
         self.settings.save_theme(self.theme)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The main actions, in the command palette (ctrl+p), as they apply right now."""
+        """The command palette (ctrl+p): Textual's own commands, then the actions the
+        current screen's bindings offer right now (``commands.py``: the screen's
+        ``check_action`` decides), then the app-wide ones."""
         yield from super().get_system_commands(screen)
-        if isinstance(screen, SetupScreen):
-            yield SystemCommand("Start training", "Train with the settings in the form",
-                                screen.action_start)
-        if isinstance(screen, TrainingScreen):
-            state = screen.view.state
-            if state == "running":
-                yield SystemCommand("Pause training", "Pause after the current batch", screen.action_pause)
-            if state in ("paused", "pausing"):
-                yield SystemCommand("Resume training", "Continue the paused run", screen.action_resume)
-            if state in ("running", "paused", "pausing"):
-                yield SystemCommand("Stop training", "Stop; the weights and history are kept",
-                                    screen.action_stop)
-            if state in ("finished", "stopped", "diverged"):
-                yield SystemCommand("Inspect the model", "Misclassified test images, confusion matrix, "
-                                    "draw a digit, first-layer weights", self.open_inspection)
-            yield SystemCommand("Back to setup", "Change the hyperparameters", screen.action_back)
+        yield from screen_commands(screen)
         yield SystemCommand("Runs", "Past runs: compare, export, inspect, re-run, resume", self.action_runs)
         yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
                             self.action_toggle_theme)

@@ -50,9 +50,9 @@ class TrainingScreen(Screen):
         Binding("i", "inspect", "Inspect", id="inspect",
                 tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
         Binding("b", "back", "Setup", id="back", tooltip="Back to the setup screen"),
-        Binding("escape", "back", "Setup", show=False),
+        Binding("escape", "back", "Setup", id="back-escape", show=False),
         Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (stops a running run first)"),
-        Binding("question_mark", "app.help", "Help", show=False),
+        Binding("question_mark", "app.help", "Help", id="help-question-mark", show=False),
     ]
 
     def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False,

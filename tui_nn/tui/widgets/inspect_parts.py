@@ -110,8 +110,8 @@ class ImageTable(DataTable):
     """The list of test images: a DataTable whose keys suit a list (j/k, home/end)."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
+        Binding("j", "cursor_down", "Down", id="images-down", show=False),
+        Binding("k", "cursor_up", "Up", id="images-up", show=False),
+        Binding("home", "scroll_top", "First", id="images-first", show=False),
+        Binding("end", "scroll_bottom", "Last", id="images-last", show=False),
     ]

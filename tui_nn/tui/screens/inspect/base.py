@@ -17,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
+from textual.markup import escape
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 
 from ....inspection.data import InspectionData
+from ...keys import key_lines, screen_bindings
 from ...styles import css_path
 from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
 from ...widgets.inspect_parts import InspectNav
@@ -45,10 +47,10 @@ class InspectScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="inspect-back", tooltip="Close inspection (back to where it opened)"),
         Binding("question_mark", "keys", "Keys", id="inspect-keys", tooltip="List every key of this screen"),
-        Binding("1", "jump('mistakes')", "Mistakes", show=False, tooltip="The misclassified images"),
-        Binding("2", "jump('confusion')", "Confusion", show=False, tooltip="The confusion matrix"),
-        Binding("3", "jump('draw')", "Draw", show=False, tooltip="Draw a digit for the model"),
-        Binding("4", "jump('weights')", "Weights", show=False, tooltip="First-layer weights of each hidden unit"),
+        Binding("1", "jump('mistakes')", "Mistakes", id="inspect-mistakes", show=False, tooltip="The misclassified images"),
+        Binding("2", "jump('confusion')", "Confusion", id="inspect-confusion", show=False, tooltip="The confusion matrix"),
+        Binding("3", "jump('draw')", "Draw", id="inspect-draw", show=False, tooltip="Draw a digit for the model"),
+        Binding("4", "jump('weights')", "Weights", id="inspect-weights", show=False, tooltip="First-layer weights of each hidden unit"),
     ]
     # Keys handled inside a widget of the screen, listed by the keys modal: (keys, what).
     WIDGET_KEYS: tuple[tuple[str, str], ...] = ()
@@ -143,19 +145,8 @@ class InspectKeysScreen(ModalScreen[None]):
                 yield Static(self._text(), id="inspect-keys-text")
 
     def _text(self) -> str:
-        app = self.app
         lines = [f"[b $text-accent]{self.for_screen.TAB_LABEL}[/]"]
-        seen = set()
-        bindings = [b for cls in type(self.for_screen).__mro__ for b in cls.__dict__.get("BINDINGS", [])]
-        for binding in bindings:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            keys = ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-            text = binding.tooltip or binding.description
-            if (keys, text) in seen:
-                continue
-            seen.add((keys, text))
-            lines.append(f"  [b]{keys:<14}[/] {text}")
-        for keys, text in self.for_screen.WIDGET_KEYS:
-            lines.append(f"  [b]{keys:<14}[/] {text}")
+        entries = key_lines(self.app, screen_bindings(type(self.for_screen))) + list(self.for_screen.WIDGET_KEYS)
+        for keys, text in entries:
+            lines.append(f"  [b]{escape(keys):<14}[/] {escape(text)}")
         return "\n".join(lines)

@@ -31,15 +31,15 @@ class DrawScreen(InspectScreen):
     TAB_LABEL = "Draw"
     AUTO_FOCUS = "#draw-canvas"
     BINDINGS = [
-        Binding("up,k", "move(-1, 0)", "Up", show=False),
-        Binding("down,j", "move(1, 0)", "Down", show=False),
-        Binding("left,h", "move(0, -1)", "Left", show=False),
-        Binding("right,l", "move(0, 1)", "Right", show=False),
+        Binding("up,k", "move(-1, 0)", "Up", id="draw-up", show=False),
+        Binding("down,j", "move(1, 0)", "Down", id="draw-down", show=False),
+        Binding("left,h", "move(0, -1)", "Left", id="draw-left", show=False),
+        Binding("right,l", "move(0, 1)", "Right", id="draw-right", show=False),
         Binding("space", "paint(1)", "Paint", id="draw-paint", tooltip="Paint at the cursor"),
-        Binding("e,backspace", "paint(0)", "Erase", show=False, tooltip="Erase at the cursor"),
+        Binding("e,backspace", "paint(0)", "Erase", id="draw-erase", show=False, tooltip="Erase at the cursor"),
         Binding("c", "clear", "Clear", id="draw-clear", tooltip="Clear the canvas"),
         Binding("b", "brush", "Brush", id="draw-brush", show=False, tooltip="Brush size: 2x2 or 1 pixel"),
-        Binding("r", "cycle_renderer", "Render", show=False,
+        Binding("r", "cycle_renderer", "Render", id="draw-render", show=False,
                 tooltip="Cycle the renderer: ASCII, half-height ASCII, half blocks"),
     ]
     WIDGET_KEYS = (

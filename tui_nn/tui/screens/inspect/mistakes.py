@@ -51,12 +51,12 @@ class MistakesScreen(InspectScreen):
                 tooltip="Show the misclassified, the correctly classified, or all images"),
         Binding("f", "filter_pair", "Pair", id="mistakes-pair", show=False,
                 tooltip="Keep only the selected image's (true, predicted) pair; again to undo"),
-        Binding("t", "filter_true(1)", "True class", show=False, tooltip="Filter by the next true class"),
-        Binding("T", "filter_true(-1)", "True class", show=False, tooltip="Filter by the previous true class"),
-        Binding("p", "filter_predicted(1)", "Predicted", show=False, tooltip="Filter by the next predicted class"),
-        Binding("P", "filter_predicted(-1)", "Predicted", show=False,
+        Binding("t", "filter_true(1)", "True class", id="mistakes-true-next", show=False, tooltip="Filter by the next true class"),
+        Binding("T", "filter_true(-1)", "True class", id="mistakes-true-prev", show=False, tooltip="Filter by the previous true class"),
+        Binding("p", "filter_predicted(1)", "Predicted", id="mistakes-predicted-next", show=False, tooltip="Filter by the next predicted class"),
+        Binding("P", "filter_predicted(-1)", "Predicted", id="mistakes-predicted-prev", show=False,
                 tooltip="Filter by the previous predicted class"),
-        Binding("x", "clear_filters", "Clear filters", show=False, tooltip="Remove every class filter"),
+        Binding("x", "clear_filters", "Clear filters", id="mistakes-clear-filters", show=False, tooltip="Remove every class filter"),
     ]
     WIDGET_KEYS = (
         ("up, down, j, k", "move in the list"),
