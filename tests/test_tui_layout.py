@@ -59,3 +59,15 @@ def test_every_binding_has_an_id_unique_within_its_class():
         ids = [b.id for b in merged if b.id]
         assert len(ids) == len(set(ids)), f"{cls.__qualname__}: duplicate binding ids {sorted(ids)}"
     assert checked > 80
+
+
+def test_settings_live_where_locations_says(monkeypatch, tmp_path):
+    from tui_nn import locations
+    from tui_nn.tui.settings import Settings
+
+    monkeypatch.setenv("SCRATCHNET_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert Settings().directory == tmp_path / "cfg" == locations.user_config_dir()
+    monkeypatch.delenv("SCRATCHNET_CONFIG_DIR")
+    monkeypatch.setattr(locations.sys, "platform", "darwin")
+    monkeypatch.setattr(locations.Path, "home", classmethod(lambda cls: tmp_path))
+    assert Settings().directory == tmp_path / "Library" / "Application Support" / "scratchnet-tui"

@@ -1,7 +1,7 @@
 """The dashboard app: its screens, key bindings, theme, and the training worker.
 
     SetupScreen (default) --start--> TrainingScreen --back--> SetupScreen
-    HelpScreen (? or F1) over either
+    RunsScreen (F2) over any; HelpScreen (? or F1) over any, the current screen's keys first
 
 The run trains in one thread worker owned by the app (a worker dies with its node, and
 the app outlives every screen). The trainer's callback posts each event, wrapped as a

@@ -103,8 +103,7 @@ class FilterInput(Input):
 
 class RunsScreen(Screen):
     """Every run of ``store`` in a sortable, filterable table; see the module docstring.
-
-    ``RunsScreen(store, *, now=None)``: ``now`` is unused except by tests (reserved)."""
+    What it shows and how it sorts and filters is ``table_model.py``."""
 
     CSS_PATH = css_path("runs.tcss")
     AUTO_FOCUS = "#runs-table"
