@@ -47,10 +47,13 @@ class InspectScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="inspect-back", tooltip="Close inspection (back to where it opened)"),
         Binding("question_mark", "keys", "Keys", id="inspect-keys", tooltip="List every key of this screen"),
-        Binding("1", "jump('mistakes')", "Mistakes", id="inspect-mistakes", show=False, tooltip="The misclassified images"),
-        Binding("2", "jump('confusion')", "Confusion", id="inspect-confusion", show=False, tooltip="The confusion matrix"),
+        Binding("1", "jump('mistakes')", "Mistakes", id="inspect-mistakes", show=False,
+                tooltip="The misclassified images"),
+        Binding("2", "jump('confusion')", "Confusion", id="inspect-confusion", show=False,
+                tooltip="The confusion matrix"),
         Binding("3", "jump('draw')", "Draw", id="inspect-draw", show=False, tooltip="Draw a digit for the model"),
-        Binding("4", "jump('weights')", "Weights", id="inspect-weights", show=False, tooltip="First-layer weights of each hidden unit"),
+        Binding("4", "jump('weights')", "Weights", id="inspect-weights", show=False,
+                tooltip="First-layer weights of each hidden unit"),
     ]
     # Keys handled inside a widget of the screen, listed by the keys modal: (keys, what).
     WIDGET_KEYS: tuple[tuple[str, str], ...] = ()
