@@ -28,7 +28,7 @@ from textual.widgets import DataTable
 from tui_nn.datasets import load_embedded_sample
 from tui_nn.runs import Runner, RunStore
 from tui_nn.training import TrainConfig
-from tui_nn.tui.screens.runs import RunsScreen
+from tui_nn.tui.screens.runs.table import RunsScreen
 
 
 def make_runs(root: Path, count: int) -> RunStore:

@@ -20,7 +20,7 @@ from tui_nn.inspection import inspection_data_from  # noqa: E402
 from tui_nn.runs import Runner  # noqa: E402
 from tui_nn.training import TrainConfig  # noqa: E402
 from tui_nn.tui.app import ScratchnetApp  # noqa: E402
-from tui_nn.tui.screens.inspect_base import make_inspect_screen  # noqa: E402
+from tui_nn.tui.screens.inspect import make_inspect_screen  # noqa: E402
 
 SCREENS = (("mistakes", "misclassified"), ("confusion", "confusion"), ("draw", "draw"), ("weights", "weights"))
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fixtures.demo_runs import make_demo_runs  # noqa: E402
 from tui_nn.runs import RunStore
 from tui_nn.tui.app import ScratchnetApp
-from tui_nn.tui.screens.compare import CompareScreen
-from tui_nn.tui.screens.runs import RunsScreen
+from tui_nn.tui.screens.runs.compare import CompareScreen
+from tui_nn.tui.screens.runs.table import RunsScreen
 
 class Host(ScratchnetApp):
     """The real app, opened straight onto the screen to photograph."""

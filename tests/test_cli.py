@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd

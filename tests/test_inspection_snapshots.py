@@ -9,7 +9,7 @@ import pytest
 from textual.app import App
 
 from tui_nn.inspection import inspection_data_from
-from tui_nn.tui.screens.inspect_base import make_inspect_screen
+from tui_nn.tui.screens.inspect import make_inspect_screen
 from tui_nn.tui.widgets.digit_grid import DigitCanvas
 
 SMALL, LARGE = (80, 24), (120, 40)

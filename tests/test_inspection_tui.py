@@ -10,11 +10,11 @@ from textual import events
 from textual.app import App
 
 from tui_nn.inspection import InspectionData, inspection_data_from, mnist_preprocess, summary_line
-from tui_nn.tui.screens.inspect_base import InspectKeysScreen, make_inspect_screen
-from tui_nn.tui.screens.inspect_confusion import ConfusionScreen
-from tui_nn.tui.screens.inspect_draw import DrawScreen
-from tui_nn.tui.screens.inspect_mistakes import MistakesScreen
-from tui_nn.tui.screens.inspect_weights import WeightsScreen
+from tui_nn.tui.screens.inspect import InspectKeysScreen, make_inspect_screen
+from tui_nn.tui.screens.inspect.confusion import ConfusionScreen
+from tui_nn.tui.screens.inspect.draw import DrawScreen
+from tui_nn.tui.screens.inspect.mistakes import MistakesScreen
+from tui_nn.tui.screens.inspect.weights import WeightsScreen
 from tui_nn.tui.widgets.confusion_grid import ConfusionGrid
 from tui_nn.tui.widgets.digit_grid import DigitCanvas, DigitGrid, best_renderer
 from tui_nn.tui.widgets.inspect_parts import ImageTable, InspectNav

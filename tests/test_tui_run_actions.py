@@ -11,8 +11,8 @@ from tui_nn.inspection import InspectionData
 from tui_nn.nn import load_model
 from tui_nn.runs import RunRecord
 from tui_nn.tui.app import ScratchnetApp
-from tui_nn.tui.screens.inspect_mistakes import MistakesScreen
-from tui_nn.tui.screens.runs import RunAction, RunsScreen
+from tui_nn.tui.screens.inspect.mistakes import MistakesScreen
+from tui_nn.tui.screens.runs.table import RunAction, RunsScreen
 from tui_nn.tui.screens.setup import SetupScreen, cached_dataset
 from tui_nn.training import TrainConfig
 

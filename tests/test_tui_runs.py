@@ -9,7 +9,6 @@ copy of that runs directory. Update snapshots with
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,10 +19,10 @@ from textual.widgets import DataTable, Input
 from fixtures.demo_runs import DEMO_IDS, make_demo_runs
 from tui_nn.runs import RunRecord, RunStore
 from tui_nn.training import TrainConfig
-from tui_nn.tui.screens.compare import CompareScreen, RunChartsScreen
-from tui_nn.tui.screens.runs import RunAction, RunsScreen
-from tui_nn.tui.screens.runs_dialogs import (ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
+from tui_nn.tui.screens.runs.compare import CompareScreen, RunChartsScreen
+from tui_nn.tui.screens.runs.dialogs import (ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
                                              RunActionsMenu)
+from tui_nn.tui.screens.runs.table import RunAction, RunsScreen
 from tui_nn.tui.widgets.charts import MetricChart
 from tui_nn.tui.widgets.run_charts import OverlayChart
 

@@ -31,7 +31,10 @@ def _platform_dir(kind: str) -> Path:
 
 
 def user_config_dir() -> Path:
-    return Path(os.environ.get("SCRATCHNET_CONFIG_DIR") or _platform_dir("config"))
+    """The dashboard's remembered settings (last configuration, speeds, theme): the one
+    function that decides it, for every platform."""
+    override = os.environ.get("SCRATCHNET_CONFIG_DIR")
+    return Path(override).expanduser() if override else _platform_dir("config")
 
 
 def user_cache_dir() -> Path:

@@ -9,7 +9,7 @@
 - data.py        ``InspectionData``: probabilities, labels, images, class names and
                  (optionally) the network, from a live run or from a run folder
 
-The screens in ``tui_nn.tui.screens.inspect_*`` only show what these compute. Every
+The screens in ``tui_nn.tui.screens.inspect`` only show what these compute. Every
 probability comes from ``Network.predict_proba``: there is no second forward pass here.
 """
 

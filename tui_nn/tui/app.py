@@ -1,7 +1,7 @@
 """The dashboard app: its screens, key bindings, theme, and the training worker.
 
     SetupScreen (default) --start--> TrainingScreen --back--> SetupScreen
-    HelpScreen (? or F1) over either
+    RunsScreen (F2) over any; HelpScreen (? or F1) over any, the current screen's keys first
 
 The run trains in one thread worker owned by the app (a worker dies with its node, and
 the app outlives every screen). The trainer's callback posts each event, wrapped as a
@@ -12,7 +12,6 @@ waits for the trainer. Quitting stops the trainer first: it ends within one batc
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 from typing import Iterable
 
 from textual import events, work
@@ -28,11 +27,13 @@ from ..runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
 from ..runs.store import default_more_epochs
 from ..training.config import TrainConfig
 from ..training.trainer import RunResult
+from .commands import screen_commands
 from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
 from .screens.training import TrainingScreen
 from .settings import Settings, speed_key
+from .styles import css_path
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
@@ -44,8 +45,9 @@ class ScratchnetApp(App[None]):
 
     TITLE = "scratchnet-tui"
     SUB_TITLE = "a from-scratch NumPy MLP"
-    # absolute, so subclasses defined elsewhere (tests, screenshot scripts) find them too
-    CSS_PATH = [Path(__file__).parent / name for name in ("app.tcss", "setup.tcss", "training.tcss", "help.tcss")]
+    # Each screen names its own stylesheet (styles/__init__.py); Textual skips the default
+    # screen's CSS_PATH, so the app names that one too.
+    CSS_PATH = [css_path("app.tcss"), SetupScreen.CSS_PATH]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="Quit (stops a running run first)"),
@@ -145,7 +147,7 @@ class ScratchnetApp(App[None]):
     def open_inspection(self) -> None:
         """The misclassification browser (and its sibling screens) on the ended run."""
         from ..inspection import inspection_data_from
-        from .screens.inspect_mistakes import MistakesScreen
+        from .screens.inspect import MistakesScreen
 
         if self.runner is None or self.training_active:
             self.notify("Inspection opens once the run has ended.", severity="warning")
@@ -214,7 +216,7 @@ class ScratchnetApp(App[None]):
 
     # ----------------------------------------------------------------- runs
     def action_runs(self) -> None:
-        from .screens.runs import RunsScreen
+        from .screens.runs.table import RunsScreen
 
         if not isinstance(self.screen, RunsScreen):
             self.push_screen(RunsScreen(self.run_store))
@@ -223,7 +225,7 @@ class ScratchnetApp(App[None]):
         """A row action of the runs screen: the data is loaded in a worker, then acted on.
         A run that can't be read says why; nothing a damaged run holds can crash the app."""
         if message.action == "resume":
-            from .screens.runs_dialogs import ResumeEpochsScreen
+            from .screens.runs.dialogs import ResumeEpochsScreen
 
             record = RunRecord(message.path)
             try:
@@ -266,7 +268,7 @@ class ScratchnetApp(App[None]):
             self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path)
 
     def _show_inspection(self, data) -> None:
-        from .screens.inspect_mistakes import MistakesScreen
+        from .screens.inspect import MistakesScreen
         self.push_screen(MistakesScreen(data))
 
     def _back_to_setup(self) -> SetupScreen:
@@ -289,31 +291,18 @@ class ScratchnetApp(App[None]):
     # -------------------------------------------------------------- actions
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
         self.settings.save_theme(self.theme)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The main actions, in the command palette (ctrl+p), as they apply right now."""
+        """The command palette (ctrl+p): Textual's own commands, then the actions the
+        current screen's bindings offer right now (``commands.py``: the screen's
+        ``check_action`` decides), then the app-wide ones."""
         yield from super().get_system_commands(screen)
-        if isinstance(screen, SetupScreen):
-            yield SystemCommand("Start training", "Train with the settings in the form",
-                                screen.action_start)
-        if isinstance(screen, TrainingScreen):
-            state = screen.view.state
-            if state == "running":
-                yield SystemCommand("Pause training", "Pause after the current batch", screen.action_pause)
-            if state in ("paused", "pausing"):
-                yield SystemCommand("Resume training", "Continue the paused run", screen.action_resume)
-            if state in ("running", "paused", "pausing"):
-                yield SystemCommand("Stop training", "Stop; the weights and history are kept",
-                                    screen.action_stop)
-            if state in ("finished", "stopped", "diverged"):
-                yield SystemCommand("Inspect the model", "Misclassified test images, confusion matrix, "
-                                    "draw a digit, first-layer weights", self.open_inspection)
-            yield SystemCommand("Back to setup", "Change the hyperparameters", screen.action_back)
+        yield from screen_commands(screen)
         yield SystemCommand("Runs", "Past runs: compare, export, inspect, re-run, resume", self.action_runs)
         yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
                             self.action_toggle_theme)

@@ -5,8 +5,10 @@
   architecture and batch mode, so the setup screen can estimate seconds per epoch;
 - ``ui.json``: the chosen theme.
 
-The directory is ``$SCRATCHNET_CONFIG_DIR`` if set (tests point it at a temporary
-directory), else ``$XDG_CONFIG_HOME/scratchnet-tui``, else ``~/.config/scratchnet-tui``.
+The directory is ``locations.user_config_dir()``: ``$SCRATCHNET_CONFIG_DIR`` if set (tests
+point it at a temporary directory), else the platform's configuration directory
+(``$XDG_CONFIG_HOME/scratchnet-tui`` or ``~/.config/scratchnet-tui`` on Linux; see
+``locations.py`` for macOS and Windows).
 Every file is written atomically; a missing or damaged file reads as "nothing remembered"
 rather than an error, because losing a preference must never stop the app from starting.
 """
@@ -14,24 +16,11 @@ rather than an error, because losing a preference must never stop the app from s
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from ..fileio import write_text_atomic
+from ..locations import user_config_dir
 from ..training.config import ConfigError, TrainConfig
-
-CONFIG_DIR_ENV = "SCRATCHNET_CONFIG_DIR"
-APP_DIR_NAME = "scratchnet-tui"
-
-
-def config_dir() -> Path:
-    """The directory holding the dashboard's remembered settings (it may not exist yet)."""
-    override = os.environ.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
-    return base / APP_DIR_NAME
 
 
 def speed_key(architecture: str, config: TrainConfig) -> str:
@@ -41,10 +30,10 @@ def speed_key(architecture: str, config: TrainConfig) -> str:
 
 
 class Settings:
-    """Reads and writes the remembered files in ``directory`` (default: ``config_dir()``)."""
+    """Reads and writes the remembered files in ``directory`` (default: ``locations.user_config_dir()``)."""
 
     def __init__(self, directory: Path | None = None):
-        self.directory = Path(directory) if directory is not None else config_dir()
+        self.directory = Path(directory) if directory is not None else user_config_dir()
 
     # ------------------------------------------------------------ helpers
     def _read(self, name: str) -> dict:

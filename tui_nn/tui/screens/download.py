@@ -21,6 +21,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from ...datasets import DOWNLOADABLE, DownloadCancelled, DownloadError, dataset_status, download_dataset
 from ...datasets.cache import human_bytes
+from ..styles import css_path
 
 
 class DownloadProgress(Message):
@@ -39,6 +40,7 @@ class DownloadEnded(Message):
 
 
 class DownloadScreen(ModalScreen[bool]):
+    CSS_PATH = css_path("download.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="download-cancel"),
         Binding("enter", "download", "Download", id="download-go", show=False),

@@ -1,25 +1,40 @@
-"""The help screen (? or F1): every key binding of the app and its screens, read from
-their BINDINGS so the list cannot drift from what the keys really do."""
+"""The help screen (? or F1): every key of the app and of every screen it can show, read
+from their BINDINGS (``keys.py``) so the list cannot drift from what the keys really do.
+
+The screens come from the registry ``screens.help_screens()``; the app's own keys from
+the running app (``self.app.BINDINGS``), so this module does not import the app. The
+screen the user was on comes first (with the shared keys of the screens it is built on),
+then the keys that work everywhere, then every other screen.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.markup import escape
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..keys import key_lines, key_names, own_bindings
+from ..styles import css_path
 from ..widgets.too_small import TooSmall
 
-
-def _key_name(app, key: str) -> str:
-    return ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in key.split(","))
+KEY_WIDTH = 12   # the keys column; longer keys push their text on
 
 
 class HelpScreen(ModalScreen[None]):
+    """``HelpScreen(current)``: ``current`` is the screen help was opened from (its keys
+    are listed first); without it, the screens are listed in the registry's order."""
+
+    CSS_PATH = css_path("help.tcss")
     BINDINGS = [
         Binding("escape,f1,question_mark,q", "app.pop_screen", "Close help", id="close-help"),
     ]
+
+    def __init__(self, current: Screen | None = None) -> None:
+        super().__init__()
+        self.current = type(current) if current is not None else None
 
     def compose(self) -> ComposeResult:
         yield TooSmall()
@@ -28,44 +43,46 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-body"):
                 yield Static(self._help_text(), id="help-text")
 
-    def _help_text(self) -> str:
-        from ..app import ScratchnetApp
-        from .inspect_base import InspectScreen
-        from .inspect_confusion import ConfusionScreen
-        from .inspect_draw import DrawScreen
-        from .inspect_mistakes import MistakesScreen
-        from .inspect_weights import WeightsScreen
-        from .setup import SetupScreen
-        from .training import TrainingScreen
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(title, [(keys, what they do)]) in the order shown."""
+        from . import help_screens
 
-        sections = [
-            ("Everywhere", ScratchnetApp.BINDINGS),
-            ("Setup screen", SetupScreen.BINDINGS),
-            ("Training screen", TrainingScreen.BINDINGS),
-            ("Inspection screens (i on an ended run)", InspectScreen.BINDINGS),
-            ("Misclassified images", MistakesScreen.BINDINGS),
-            ("Confusion matrix", ConfusionScreen.BINDINGS),
-            ("Draw a digit", DrawScreen.BINDINGS),
-            ("First-layer weights", WeightsScreen.BINDINGS),
-        ]
+        app = self.app
+        registry = help_screens()
+        current = [(title, cls) for title, cls in registry
+                   if self.current is not None and issubclass(self.current, cls)]
+        # the screen itself first, then what it inherits (the inspection screens' shared keys)
+        current.sort(key=lambda entry: self.current.__mro__.index(entry[1]))
+        first = [cls for _title, cls in current]
+        everywhere = [b for b in type(app).BINDINGS if isinstance(b, Binding)]
+        lines = key_lines(app, everywhere)
+        if app.ENABLE_COMMAND_PALETTE:
+            lines.append((key_names(app, app.COMMAND_PALETTE_BINDING),
+                          "The command palette: this screen's actions and the app's, by name"))
+        ordered = current + [("Everywhere", None)] + [(t, c) for t, c in registry if c not in first]
+        sections = []
+        for title, cls in ordered:
+            if cls is None:
+                sections.append((title, lines))
+                continue
+            entries = key_lines(app, own_bindings(cls))
+            entries += list(cls.__dict__.get("WIDGET_KEYS", ()))
+            if entries:
+                sections.append((title, entries))
+        return sections
+
+    def _help_text(self) -> str:
         lines: list[str] = []
-        for title, bindings in sections:
-            lines.append(f"[b $text-accent]{title}[/]")
-            seen = set()
-            for binding in bindings:
-                if not isinstance(binding, Binding) or not binding.description:
-                    continue
-                text = binding.tooltip or binding.description
-                if (binding.key, text) in seen:
-                    continue
-                seen.add((binding.key, text))
-                lines.append(f"  [b]{_key_name(self.app, binding.key):<12}[/] {text}")
+        for title, entries in self.sections():
+            lines.append(f"[b $text-accent]{escape(title)}[/]")
+            for keys, text in entries:
+                lines.append(f"  [b]{escape(keys):<{KEY_WIDTH}}[/] {escape(text)}")
             lines.append("")
         lines += [
             "[b $text-accent]Forms and lists[/]",
-            f"  [b]{'tab':<12}[/] next field ([b]shift+tab[/] previous)",
-            f"  [b]{'enter':<12}[/] in a text field: start training; on a choice: open it",
-            f"  [b]{'up, down':<12}[/] move in an open choice list or the epoch table",
+            f"  [b]{'tab':<{KEY_WIDTH}}[/] next field ([b]shift+tab[/] previous)",
+            f"  [b]{'enter':<{KEY_WIDTH}}[/] in a text field: start training; on a choice: open it",
+            f"  [b]{'up, down':<{KEY_WIDTH}}[/] move in an open choice list or a table",
             "",
             "The mouse works too: click fields, buttons and the keys in the footer.",
         ]

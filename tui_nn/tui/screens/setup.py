@@ -32,6 +32,7 @@ from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
 from ...training.presets import PRESETS
 from ...training.trainer import validation_split
 from ..settings import speed_key
+from ..styles import css_path
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.too_small import TooSmall
 from .download import DownloadScreen
@@ -118,6 +119,8 @@ class DatasetLoaded(Message):
 
 class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
+
+    CSS_PATH = css_path("setup.tcss")
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",

@@ -24,6 +24,7 @@ from ...training.events import Diverged, Failed, Finished, Stopped
 from ..messages import (
     BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
 )
+from ..styles import css_path
 from ..widgets.charts import MetricChart
 from ..widgets.status import ENDED, RunStatus, RunView, fraction
 from ..widgets.too_small import TooSmall
@@ -39,6 +40,8 @@ TABLE_COLUMNS = (("epoch", "epoch"), ("val_acc", "val acc"), ("val_loss", "val l
 class TrainingScreen(Screen):
     """Shows one run; the app owns its trainer and worker."""
 
+    CSS_PATH = css_path("training.tcss")
+
     BINDINGS = [
         Binding("p", "pause", "Pause", id="pause", tooltip="Pause training after this batch"),
         Binding("p", "resume", "Resume", id="resume", tooltip="Resume the paused run"),
@@ -47,9 +50,9 @@ class TrainingScreen(Screen):
         Binding("i", "inspect", "Inspect", id="inspect",
                 tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
         Binding("b", "back", "Setup", id="back", tooltip="Back to the setup screen"),
-        Binding("escape", "back", "Setup", show=False),
+        Binding("escape", "back", "Setup", id="back-escape", show=False),
         Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (stops a running run first)"),
-        Binding("question_mark", "app.help", "Help", show=False),
+        Binding("question_mark", "app.help", "Help", id="help-question-mark", show=False),
     ]
 
     def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False,

@@ -37,10 +37,10 @@ class ConfusionGrid(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up,k", "move(-1, 0)", "Up", show=False),
-        Binding("down,j", "move(1, 0)", "Down", show=False),
-        Binding("left,h", "move(0, -1)", "Left", show=False),
-        Binding("right,l", "move(0, 1)", "Right", show=False),
+        Binding("up,k", "move(-1, 0)", "Up", id="confusion-up", show=False),
+        Binding("down,j", "move(1, 0)", "Down", id="confusion-down", show=False),
+        Binding("left,h", "move(0, -1)", "Left", id="confusion-left", show=False),
+        Binding("right,l", "move(0, 1)", "Right", id="confusion-right", show=False),
         Binding("enter", "choose", "Browse cell", id="browse-cell",
                 tooltip="Open the mistakes list filtered to this (true, predicted) pair"),
     ]

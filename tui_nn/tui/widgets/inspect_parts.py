@@ -7,21 +7,21 @@ predicted one ``P``; colour (theme variables, so dark and light both read) only 
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from textual.binding import Binding
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-# The inspection screens, in the order of their number keys.
-INSPECT_SCREENS = (("mistakes", "Mistakes"), ("confusion", "Confusion"), ("draw", "Draw"),
-                   ("weights", "Weights"))
 BAR = "\u2588"   # █
 
 
 class InspectNav(Widget):
     """'1 Mistakes  2 Confusion  3 Draw  4 Weights', the current one highlighted; each
-    is a link to its screen (the keys 1-4 do the same)."""
+    is a link to its screen (the keys 1-4 do the same). ``tabs``: (screen key, label) in
+    the order of the number keys, from the screens' registry."""
 
     DEFAULT_CSS = """
     InspectNav {
@@ -30,14 +30,15 @@ class InspectNav(Widget):
     }
     """
 
-    def __init__(self, current: str, extra: str = "") -> None:
+    def __init__(self, current: str, extra: str = "", *, tabs: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(classes="inspect-nav")
         self.current = current
         self.extra = extra
+        self.tabs = tuple(tabs)
 
     def render(self) -> str:
         parts = []
-        for number, (key, label) in enumerate(INSPECT_SCREENS, start=1):
+        for number, (key, label) in enumerate(self.tabs, start=1):
             if key == self.current:
                 parts.append(f"[reverse b] {number} {label} [/]")
             else:
@@ -109,8 +110,8 @@ class ImageTable(DataTable):
     """The list of test images: a DataTable whose keys suit a list (j/k, home/end)."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
+        Binding("j", "cursor_down", "Down", id="images-down", show=False),
+        Binding("k", "cursor_up", "Up", id="images-up", show=False),
+        Binding("home", "scroll_top", "First", id="images-first", show=False),
+        Binding("end", "scroll_bottom", "Last", id="images-last", show=False),
     ]

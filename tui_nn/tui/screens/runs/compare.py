@@ -15,18 +15,18 @@ import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...runs.store import RunInfo, RunRecord, RunStore, RunStoreError
-from ...training.config import TrainConfig
-from ...training.fields import format_setting
-from ..widgets.charts import MetricChart
-from ..widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
-from ..widgets.too_small import TooSmall
-from .runs_dialogs import RUNS_TCSS
+from ....runs.store import RunInfo, RunRecord, RunStore, RunStoreError
+from ....training.config import TrainConfig
+from ....training.fields import format_setting
+from ...styles import css_path
+from ...widgets.charts import MetricChart
+from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
+from ...widgets.too_small import TooSmall
 
 DIFF_MARK = "*"
 SETTINGS = [f.name for f in fields(TrainConfig)]
@@ -109,7 +109,7 @@ def _percent(value: float | None) -> str:
 class CompareScreen(Screen):
     """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     AUTO_FOCUS = "#compare-config"
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare-back", tooltip="Back to the runs list"),
@@ -220,7 +220,7 @@ class RunChartsScreen(Screen):
     """``RunChartsScreen(store, path)``: one run's loss and accuracy per epoch, training
     and validation, from its history.csv."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [Binding("escape", "back", "Back", id="run-charts-back", tooltip="Back to the runs list")]
 
     def __init__(self, store: RunStore, path: Path) -> None:

@@ -17,12 +17,12 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Static
 
-from ...inspection.data import InspectionData
-from ...inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_indices, summary_line
-from ...inspection.renderers import RENDERER_NAMES
-from ..widgets.digit_grid import DigitGrid
-from ..widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_indices, summary_line
+from ....inspection.renderers import RENDERER_NAMES
+from ...widgets.digit_grid import DigitGrid
+from ...widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
+from .base import InspectScreen
 
 NAME_WIDTH = {False: 5, True: 11}   # class names in the list, narrow / wide layout
 SHOW_WORDS = {"wrong": "wrong", "correct": "right", "all": "right and wrong"}
@@ -40,6 +40,7 @@ class MistakesScreen(InspectScreen):
     best that fits the terminal). Unset arguments come from the last visit."""
 
     SCREEN_KEY = "mistakes"
+    TAB_LABEL = "Mistakes"
     AUTO_FOCUS = "#mistakes-table"
     BINDINGS = [
         Binding("r", "cycle_renderer", "Render", id="mistakes-render",
@@ -50,12 +51,16 @@ class MistakesScreen(InspectScreen):
                 tooltip="Show the misclassified, the correctly classified, or all images"),
         Binding("f", "filter_pair", "Pair", id="mistakes-pair", show=False,
                 tooltip="Keep only the selected image's (true, predicted) pair; again to undo"),
-        Binding("t", "filter_true(1)", "True class", show=False, tooltip="Filter by the next true class"),
-        Binding("T", "filter_true(-1)", "True class", show=False, tooltip="Filter by the previous true class"),
-        Binding("p", "filter_predicted(1)", "Predicted", show=False, tooltip="Filter by the next predicted class"),
-        Binding("P", "filter_predicted(-1)", "Predicted", show=False,
+        Binding("t", "filter_true(1)", "True class", id="mistakes-true-next", show=False,
+                tooltip="Filter by the next true class"),
+        Binding("T", "filter_true(-1)", "True class", id="mistakes-true-prev", show=False,
+                tooltip="Filter by the previous true class"),
+        Binding("p", "filter_predicted(1)", "Predicted", id="mistakes-predicted-next", show=False,
+                tooltip="Filter by the next predicted class"),
+        Binding("P", "filter_predicted(-1)", "Predicted", id="mistakes-predicted-prev", show=False,
                 tooltip="Filter by the previous predicted class"),
-        Binding("x", "clear_filters", "Clear filters", show=False, tooltip="Remove every class filter"),
+        Binding("x", "clear_filters", "Clear filters", id="mistakes-clear-filters", show=False,
+                tooltip="Remove every class filter"),
     ]
     WIDGET_KEYS = (
         ("up, down, j, k", "move in the list"),

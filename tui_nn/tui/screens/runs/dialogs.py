@@ -17,9 +17,9 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...runs.store import RunStore, RunStoreError
+from ....runs.store import RunStore, RunStoreError
+from ...styles import css_path
 
-RUNS_TCSS = Path(__file__).resolve().parent.parent / "runs.tcss"
 DEFAULT_EXPORT = "runs-export.csv"
 
 
@@ -27,7 +27,7 @@ class RunActionsMenu(ModalScreen[str | None]):
     """Every action on one run (and on the marked runs), with its key; Enter picks one.
     Dismisses with the action's name, or None."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [Binding("escape", "cancel", "Close", id="runs-menu-close")]
 
     def __init__(self, title: str, actions: list[tuple[str, str, str, bool]]) -> None:
@@ -65,7 +65,7 @@ class RenameRunScreen(ModalScreen[str | None]):
     """Asks for a run's new name (not empty). Dismisses with the name, or None.
     Subclasses ask for other one-line values by changing the class attributes."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     DIALOG_TITLE, LABEL, OK_LABEL = "Rename run", "New name:", "Rename"
     CHECK, CHECK_FAILURE = staticmethod(_not_blank), "The name cannot be empty."
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="runs-rename-cancel")]
@@ -129,7 +129,7 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
     """'Delete this run?' y / enter on Delete confirms; n, escape or Cancel does not.
     Cancel has the focus, so a stray Enter deletes nothing."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [
         Binding("escape,n", "answer(False)", "Cancel", id="runs-delete-cancel"),
         Binding("y", "answer(True)", "Delete", id="runs-delete-yes"),
@@ -182,7 +182,7 @@ class ExportRunsScreen(ModalScreen[str | None]):
     runs there with ``RunStore.export_csv`` in a thread, and says what happened: the rows
     written or the error. Dismisses with the report (None if cancelled before writing)."""
 
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [Binding("escape", "close", "Close", id="runs-export-close")]
 
     def __init__(self, store: RunStore, paths: list[Path], what: str, *, default: str = DEFAULT_EXPORT) -> None:

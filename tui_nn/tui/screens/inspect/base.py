@@ -11,53 +11,49 @@ What the user chose (list position, renderer, drawing, unit) lives in
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import ClassVar, Mapping
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
+from textual.markup import escape
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 
-from ...inspection.data import InspectionData
-from ..widgets.digit_grid import best_renderer, has_colour
-from ..widgets.inspect_parts import INSPECT_SCREENS, InspectNav
-from ..widgets.too_small import TooSmall
+from ....inspection.data import InspectionData
+from ...keys import key_lines, screen_bindings
+from ...styles import css_path
+from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
+from ...widgets.inspect_parts import InspectNav
+from ...widgets.too_small import TooSmall
 
-# Absolute, so a subclass defined in another folder still finds it.
-INSPECT_TCSS = Path(__file__).resolve().parent.parent / "inspect.tcss"
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
 
 
-def make_inspect_screen(key: str, data: InspectionData, **kwargs) -> "InspectScreen":
-    """A new inspection screen by key: mistakes, confusion, draw or weights."""
-    from .inspect_confusion import ConfusionScreen
-    from .inspect_draw import DrawScreen
-    from .inspect_mistakes import MistakesScreen
-    from .inspect_weights import WeightsScreen
-
-    screens = {"mistakes": MistakesScreen, "confusion": ConfusionScreen, "draw": DrawScreen,
-               "weights": WeightsScreen}
-    if key not in screens:
-        raise ValueError(f"no inspection screen {key!r}; one of {', '.join(screens)}")
-    return screens[key](data, **kwargs)
-
-
 class InspectScreen(Screen):
     """Base of the inspection screens. Subclasses set ``SCREEN_KEY`` and compose their
-    body between ``compose_top()`` and the Footer."""
+    body between ``compose_top()`` and the Footer.
 
-    CSS_PATH = str(INSPECT_TCSS)
+    This module knows none of its subclasses: ``SCREENS``, which key opens which screen
+    (in the order of the number keys), is the registry of ``screens/inspect/__init__.py``,
+    which sets it once every screen is defined."""
+
+    CSS_PATH = css_path("inspect.tcss")
     SCREEN_KEY = ""
+    TAB_LABEL = ""      # its name in the tabs row and the keys modal
+    SCREENS: ClassVar[Mapping[str, type["InspectScreen"]]] = {}
     BINDINGS = [
         Binding("escape", "back", "Back", id="inspect-back", tooltip="Close inspection (back to where it opened)"),
         Binding("question_mark", "keys", "Keys", id="inspect-keys", tooltip="List every key of this screen"),
-        Binding("1", "jump('mistakes')", "Mistakes", show=False, tooltip="The misclassified images"),
-        Binding("2", "jump('confusion')", "Confusion", show=False, tooltip="The confusion matrix"),
-        Binding("3", "jump('draw')", "Draw", show=False, tooltip="Draw a digit for the model"),
-        Binding("4", "jump('weights')", "Weights", show=False, tooltip="First-layer weights of each hidden unit"),
+        Binding("1", "jump('mistakes')", "Mistakes", id="inspect-mistakes", show=False,
+                tooltip="The misclassified images"),
+        Binding("2", "jump('confusion')", "Confusion", id="inspect-confusion", show=False,
+                tooltip="The confusion matrix"),
+        Binding("3", "jump('draw')", "Draw", id="inspect-draw", show=False, tooltip="Draw a digit for the model"),
+        Binding("4", "jump('weights')", "Weights", id="inspect-weights", show=False,
+                tooltip="First-layer weights of each hidden unit"),
     ]
     # Keys handled inside a widget of the screen, listed by the keys modal: (keys, what).
     WIDGET_KEYS: tuple[tuple[str, str], ...] = ()
@@ -75,7 +71,8 @@ class InspectScreen(Screen):
     def compose_top(self) -> ComposeResult:
         yield Header()
         yield TooSmall()
-        yield InspectNav(self.SCREEN_KEY, self.data.title)
+        yield InspectNav(self.SCREEN_KEY, self.data.title,
+                         tabs=[(key, screen.TAB_LABEL) for key, screen in self.SCREENS.items()])
 
     def compose_bottom(self) -> ComposeResult:
         yield Footer()
@@ -109,8 +106,6 @@ class InspectScreen(Screen):
 
     # --------------------------------------------------------------- actions
     def action_cycle_renderer(self) -> None:
-        from ..widgets.digit_grid import next_renderer
-
         mode = next_renderer(self.renderer)
         while not self.fits(mode):        # skip what the terminal cannot show whole
             mode = next_renderer(mode)
@@ -133,12 +128,13 @@ class InspectScreen(Screen):
             self.app.pop_screen()
             return
         renderer = self.data.view.get("renderer")
-        self.app.switch_screen(make_inspect_screen(key, self.data, renderer=renderer, **kwargs))
+        self.app.switch_screen(self.SCREENS[key](self.data, renderer=renderer, **kwargs))
 
 
 class InspectKeysScreen(ModalScreen[None]):
     """Every key of one inspection screen, read from its bindings."""
 
+    CSS_PATH = css_path("inspect.tcss")
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close", id="close-inspect-keys")]
 
     def __init__(self, screen: InspectScreen) -> None:
@@ -152,19 +148,8 @@ class InspectKeysScreen(ModalScreen[None]):
                 yield Static(self._text(), id="inspect-keys-text")
 
     def _text(self) -> str:
-        app = self.app
-        lines = [f"[b $text-accent]{dict(INSPECT_SCREENS).get(self.for_screen.SCREEN_KEY, '')}[/]"]
-        seen = set()
-        bindings = [b for cls in type(self.for_screen).__mro__ for b in cls.__dict__.get("BINDINGS", [])]
-        for binding in bindings:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            keys = ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-            text = binding.tooltip or binding.description
-            if (keys, text) in seen:
-                continue
-            seen.add((keys, text))
-            lines.append(f"  [b]{keys:<14}[/] {text}")
-        for keys, text in self.for_screen.WIDGET_KEYS:
-            lines.append(f"  [b]{keys:<14}[/] {text}")
+        lines = [f"[b $text-accent]{self.for_screen.TAB_LABEL}[/]"]
+        entries = key_lines(self.app, screen_bindings(type(self.for_screen))) + list(self.for_screen.WIDGET_KEYS)
+        for keys, text in entries:
+            lines.append(f"  [b]{escape(keys):<14}[/] {escape(text)}")
         return "\n".join(lines)

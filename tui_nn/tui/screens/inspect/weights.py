@@ -19,10 +19,10 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
-from ...inspection.data import InspectionData
-from ...inspection.renderers import NEGATIVE, POSITIVE, RENDERER_NAMES
-from ..widgets.digit_grid import DigitGrid
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.renderers import NEGATIVE, POSITIVE, RENDERER_NAMES
+from ...widgets.digit_grid import DigitGrid
+from .base import InspectScreen
 
 BAR = "\u2588"
 UNUSED_BELOW = 0.01   # a pixel inked in fewer than this share of the images is "unused"
@@ -46,17 +46,18 @@ class WeightsScreen(InspectScreen):
     """``WeightsScreen(data, unit=None, renderer=None)``; needs ``data.network``."""
 
     SCREEN_KEY = "weights"
+    TAB_LABEL = "Weights"
     BINDINGS = [
         Binding("n,right,l", "step(1)", "Next unit", id="weights-next", tooltip="The next hidden unit"),
         Binding("p,left,h", "step(-1)", "Previous", id="weights-prev", show=False,
                 tooltip="The previous hidden unit"),
-        Binding("pagedown", "step(10)", "10 on", show=False, tooltip="Ten units on"),
-        Binding("pageup", "step(-10)", "10 back", show=False, tooltip="Ten units back"),
-        Binding("home", "first", "First", show=False, tooltip="The first hidden unit"),
-        Binding("end", "last", "Last", show=False, tooltip="The last hidden unit"),
-        Binding("m", "toggle_mask", "Unused pixels", show=False,
+        Binding("pagedown", "step(10)", "10 on", id="weights-page-next", show=False, tooltip="Ten units on"),
+        Binding("pageup", "step(-10)", "10 back", id="weights-page-prev", show=False, tooltip="Ten units back"),
+        Binding("home", "first", "First", id="weights-first", show=False, tooltip="The first hidden unit"),
+        Binding("end", "last", "Last", id="weights-last", show=False, tooltip="The last hidden unit"),
+        Binding("m", "toggle_mask", "Unused pixels", id="weights-mask", show=False,
                 tooltip="Hide or show the weights of pixels the images never ink (never trained)"),
-        Binding("s", "toggle_scale", "Scale", show=False,
+        Binding("s", "toggle_scale", "Scale", id="weights-scale", show=False,
                 tooltip="Strength relative to this unit's largest weight, or to the whole layer's"),
         Binding("r", "cycle_renderer", "Render", id="weights-render",
                 tooltip="Cycle the renderer: ASCII, half-height ASCII, half blocks"),

@@ -20,12 +20,9 @@ the screen comes back to the top, so a run started from here shows on return.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,16 +36,18 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 from textual.worker import Worker, WorkerState
 
-from ...runs.store import RunInfo, RunStore, RunStoreError
-from ..widgets.run_charts import MAX_RUNS
-from ..widgets.too_small import TooSmall
-from .runs_dialogs import (RUNS_TCSS, ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen,
-                           RunActionsMenu)
+from ....runs.store import RunInfo, RunStore, RunStoreError
+from ...styles import css_path
+from ...widgets.run_charts import MAX_RUNS
+from ...widgets.too_small import TooSmall
+from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
+from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, cannot, cell_texts,
+                          count_text, cut,
+                          default_descending, display_name, filter_runs, haystack, marked_in_order,
+                          next_column, sort_runs, summary_text)
 
 APP_ACTIONS = ("inspect", "rerun", "use", "resume")
 MARK = "\u25cf"          # ● in the mark column of a marked run
-NAME_MAX = 28            # cells of a name shown in the table (the detail line has all of it)
-PROBLEM_MAX = 60
 FIRST_ROWS = 60          # rows added at once when the table is (re)filled ...
 MORE_ROWS = 200          # ... then this many after each pause
 CHUNK_PAUSE_S = 0.02
@@ -70,122 +69,6 @@ class RunAction(Message):
 
     def __repr__(self) -> str:
         return f"RunAction({self.action!r}, {str(self.path)!r})"
-
-
-# ----------------------------------------------------------------- cell text
-def _percent(value: float | None) -> str:
-    return "\u2013" if value is None else f"{100 * value:.1f}%"
-
-
-def _duration(seconds: float) -> str:
-    if not seconds:
-        return "\u2013"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def _date(created: str) -> str:
-    return created[:16].replace("T", " ") if created else "\u2013"
-
-
-def _lr(value) -> str:
-    if value is None:
-        return "\u2013"
-    try:
-        return f"{float(value):g}"
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _epochs(info: RunInfo) -> str:
-    if info.planned_epochs and info.planned_epochs != info.epochs:
-        return f"{info.epochs}/{info.planned_epochs}"
-    return str(info.epochs)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
-
-
-def _number_or_none(value):
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-# (key, header, text of a run, sort value of a run, right-aligned)
-Column = tuple[str, str, Callable[[RunInfo], str], Callable[[RunInfo], object], bool]
-COLUMNS: list[Column] = [
-    ("name", "name", lambda r: _cut(r.name or r.run_id, NAME_MAX), lambda r: (r.name or r.run_id).lower(), False),
-    ("created", "date", lambda r: _date(r.created), lambda r: r.created or None, False),
-    ("dataset", "dataset", lambda r: r.dataset or "\u2013", lambda r: r.dataset.lower() or None, False),
-    ("architecture", "arch", lambda r: r.architecture or "\u2013",
-     lambda r: r.architecture or None, False),
-    ("optimizer", "optim", lambda r: r.optimizer or "\u2013", lambda r: r.optimizer or None, False),
-    ("lr", "lr", lambda r: _lr(r.lr), lambda r: _number_or_none(r.lr), True),
-    ("batch", "batch", lambda r: r.batch or "\u2013",
-     lambda r: (float("inf") if r.batch == "full" else _number_or_none(r.batch)) if r.batch else None, True),
-    ("epochs", "epochs", _epochs, lambda r: r.epochs, True),
-    ("best_val_acc", "best val", lambda r: _percent(r.best_val_acc), lambda r: r.best_val_acc, True),
-    ("test_acc", "test", lambda r: _percent(r.test_acc), lambda r: r.test_acc, True),
-    ("seconds", "time", lambda r: _duration(r.seconds), lambda r: r.seconds or None, True),
-    ("status", "status", lambda r: r.status, lambda r: r.status, False),
-    ("problem", "problem", lambda r: _cut(r.problem, PROBLEM_MAX), lambda r: r.problem or None, False),
-]
-COLUMN_KEYS = [c[0] for c in COLUMNS]
-STATUS_STYLE = {"finished": "text-success", "running": "text-accent", "stopped": "text-warning",
-                "interrupted": "text-warning", "diverged": "text-error", "failed": "text-error",
-                "damaged": "text-error"}
-
-
-def sort_runs(runs: list[RunInfo], column: str, descending: bool) -> list[RunInfo]:
-    """Runs sorted by ``column``; runs without a value go last either way, and ties keep
-    the store's order (newest first)."""
-    value = next(c[3] for c in COLUMNS if c[0] == column)
-    present = [r for r in runs if value(r) is not None]
-    missing = [r for r in runs if value(r) is None]
-    present.sort(key=value, reverse=descending)
-    return present + missing
-
-
-def haystack(info: RunInfo) -> str:
-    """Every column's text of a run (and its id), lower case: what the filter searches."""
-    parts = [c[2](info) for c in COLUMNS] + [info.name, info.run_id, info.problem, info.created]
-    return "\n".join(parts).lower()
-
-
-def matches(hay: str, query: str) -> bool:
-    """Every word of the query appears somewhere in the run's text."""
-    return all(word in hay for word in query.lower().split())
-
-
-@dataclass
-class Listing:
-    """What the table needs of a list of runs, computed in the listing thread: each run's
-    cell texts and filter text (by str(path)), and each column's width: as wide as its
-    widest text over every run (so filtering does not make columns jump), with room for
-    the sort arrow in the header."""
-
-    texts: dict[str, list[str]]
-    hay: dict[str, str]
-    widths: dict[str, int]
-
-    @classmethod
-    def of(cls, runs: list[RunInfo]) -> "Listing":
-        texts = {str(r.path): [c[2](r) for c in COLUMNS] for r in runs}
-        hay = {str(r.path): "\n".join([*texts[str(r.path)], r.name, r.run_id, r.problem, r.created]).lower()
-               for r in runs}
-        widths = {}
-        for index, (key, header, *_rest) in enumerate(COLUMNS):
-            widest = max((cell_len(t[index]) for t in texts.values()), default=0)
-            widths[key] = max(widest, cell_len(header) + 2)
-        return cls(texts, hay, widths)
 
 
 class Cell:
@@ -220,10 +103,9 @@ class FilterInput(Input):
 
 class RunsScreen(Screen):
     """Every run of ``store`` in a sortable, filterable table; see the module docstring.
+    What it shows and how it sorts and filters is ``table_model.py``."""
 
-    ``RunsScreen(store, *, now=None)``: ``now`` is unused except by tests (reserved)."""
-
-    CSS_PATH = str(RUNS_TCSS)
+    CSS_PATH = css_path("runs.tcss")
     AUTO_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("escape", "back", "Back", id="runs-back", tooltip="Close the runs list"),
@@ -382,7 +264,7 @@ class RunsScreen(Screen):
         if keep is None:
             keep = self.current_key()
         query = self.query_text
-        listed = [r for r in self.runs if matches(self._hay[str(r.path)], query)] if query.strip() else self.runs
+        listed = filter_runs(self.runs, self._hay, query)
         self.shown = sort_runs(listed, self.sort_column, self.sort_descending)
         for key, header, *_ in COLUMNS:
             label = header + (ARROWS[self.sort_descending] if key == self.sort_column else "")
@@ -473,11 +355,7 @@ class RunsScreen(Screen):
         if not self.loaded:
             count.update("reading\u2026")
             return
-        total, shown = len(self.runs), len(self.shown)
-        text = f"{total:,} run{'s' if total != 1 else ''}" if shown == total else f"{shown:,} of {total:,} runs"
-        if self.marked:
-            text += f" \u00b7 {len(self.marked)} marked"
-        count.update(text)
+        count.update(count_text(len(self.runs), len(self.shown), len(self.marked)))
 
     def _update_detail(self) -> None:
         detail = self.query_one("#runs-detail", Static)
@@ -507,10 +385,7 @@ class RunsScreen(Screen):
         if info.problem:
             line2 = Text(info.problem, style=styles["damaged"], no_wrap=True, overflow="ellipsis")
         else:
-            line2 = Text(f"{info.architecture or '?'} \u00b7 {info.optimizer} lr {_lr(info.lr)} \u00b7 "
-                         f"batch {info.batch} \u00b7 {_epochs(info)} epochs \u00b7 "
-                         f"best val {_percent(info.best_val_acc)} \u00b7 test {_percent(info.test_acc)}",
-                         no_wrap=True, overflow="ellipsis")
+            line2 = Text(summary_text(info), no_wrap=True, overflow="ellipsis")
         detail.update(Text("\n").join([line1, line2]))
 
     # ------------------------------------------------------------- the cursor
@@ -529,8 +404,7 @@ class RunsScreen(Screen):
 
     def marked_paths(self) -> list[Path]:
         """The marked runs, in table order."""
-        return [r.path for r in self.shown if str(r.path) in self.marked] + \
-            [self._by_key[k].path for k in self.marked if k not in {str(r.path) for r in self.shown}]
+        return marked_in_order(self.shown, self.marked, self._by_key)
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
@@ -546,17 +420,13 @@ class RunsScreen(Screen):
         key = event.column_key.value
         if key not in COLUMN_KEYS:
             return
-        self.sort_by(key, not self.sort_descending if key == self.sort_column else self._default_descending(key))
-
-    def _default_descending(self, column: str) -> bool:
-        """Numbers and dates start with the largest (best, newest); text with A."""
-        return column in ("created", "best_val_acc", "test_acc", "epochs", "seconds", "lr", "batch")
+        self.sort_by(key, not self.sort_descending if key == self.sort_column else default_descending(key))
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         if column not in COLUMN_KEYS:
             raise ValueError(f"no column {column!r}; one of {', '.join(COLUMN_KEYS)}")
         self.sort_column = column
-        self.sort_descending = self._default_descending(column) if descending is None else descending
+        self.sort_descending = default_descending(column) if descending is None else descending
         self._refresh_rows()
 
     def set_filter(self, text: str) -> None:
@@ -605,10 +475,9 @@ class RunsScreen(Screen):
         self.query_one("#runs-filter-input", Input).focus()
 
     def action_cycle_sort(self) -> None:
-        keys = COLUMN_KEYS
-        column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
+        column = next_column(self.sort_column)
         self.sort_by(column)
-        self.notify(f"Sorted by {dict((c[0], c[1]) for c in COLUMNS)[column]}", timeout=1.5)
+        self.notify(f"Sorted by {HEADERS[column]}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_descending)
@@ -656,22 +525,11 @@ class RunsScreen(Screen):
         info = self._needs_run()
         if info is None:
             return
-        problem = self._cannot(action, info)
+        problem = cannot(action, info)
         if problem:
             self.notify(problem, severity="warning", timeout=5)
             return
         self.app.post_message(RunAction(action, info.path, self.store))
-
-    @staticmethod
-    def _cannot(action: str, info: RunInfo) -> str:
-        """Why ``action`` cannot apply to the run (cheap checks only; the app checks the rest)."""
-        if action in ("rerun", "use") and not info.optimizer:
-            return f"{info.name or info.run_id}: its configuration cannot be read ({info.problem})"
-        if action == "resume" and info.status == "running":
-            return f"{info.name or info.run_id} is still training."
-        if action == "inspect" and not (info.path / "predictions.npz").exists():
-            return f"{info.name or info.run_id} has no test predictions to inspect (it ended before its test)."
-        return ""
 
     def action_menu(self) -> None:
         info = self.current_run()
@@ -680,17 +538,17 @@ class RunsScreen(Screen):
         marked = len(self.marked)
         actions = [
             ("charts", "Charts: loss and accuracy per epoch", "v", True),
-            ("inspect", "Inspect the model and its mistakes", "i", not self._cannot("inspect", info)),
-            ("resume", "Resume: train more epochs", "r", not self._cannot("resume", info)),
-            ("rerun", "Rerun: same configuration and seed", "a", not self._cannot("rerun", info)),
-            ("use", "Use as a new configuration", "u", not self._cannot("use", info)),
+            ("inspect", "Inspect the model and its mistakes", "i", not cannot("inspect", info)),
+            ("resume", "Resume: train more epochs", "r", not cannot("resume", info)),
+            ("rerun", "Rerun: same configuration and seed", "a", not cannot("rerun", info)),
+            ("use", "Use as a new configuration", "u", not cannot("use", info)),
             ("mark", "Unmark" if str(info.path) in self.marked else "Mark for compare/export", "space", True),
             ("compare", f"Compare the {marked} marked runs", "c", marked >= 2),
             ("export", f"Export {'the marked runs' if marked else 'the listed runs'} to CSV", "e", True),
             ("rename", "Rename", "n", True),
             ("delete", "Delete", "d", info.status != "running"),
         ]
-        self._push_own(RunActionsMenu(_cut(info.name or info.run_id, 40), actions), self._menu_picked)
+        self._push_own(RunActionsMenu(cut(display_name(info), 40), actions), self._menu_picked)
 
     def _menu_picked(self, action: str | None) -> None:
         if action is None:
@@ -731,7 +589,7 @@ class RunsScreen(Screen):
         self.runs = [fresh if r.path == path else r for r in self.runs]
         self._by_key[str(path)] = fresh
         self._hay[str(path)] = haystack(fresh)
-        self._texts[str(path)] = [c[2](fresh) for c in COLUMNS]
+        self._texts[str(path)] = cell_texts(fresh)
         self._cell_cache.pop(str(path), None)
         self._refresh_rows(keep=str(path))
 

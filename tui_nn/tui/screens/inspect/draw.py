@@ -16,29 +16,30 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
-from ...inspection.data import InspectionData
-from ...inspection.preprocess import mnist_preprocess
-from ...inspection.renderers import RENDERER_NAMES
-from ..widgets.digit_grid import DigitCanvas, DigitGrid
-from ..widgets.inspect_parts import ProbabilityBars
-from .inspect_base import InspectScreen
+from ....inspection.data import InspectionData
+from ....inspection.preprocess import mnist_preprocess
+from ....inspection.renderers import RENDERER_NAMES
+from ...widgets.digit_grid import DigitCanvas, DigitGrid
+from ...widgets.inspect_parts import ProbabilityBars
+from .base import InspectScreen
 
 
 class DrawScreen(InspectScreen):
     """``DrawScreen(data, renderer=None)``; needs ``data.network`` (without one it says so)."""
 
     SCREEN_KEY = "draw"
+    TAB_LABEL = "Draw"
     AUTO_FOCUS = "#draw-canvas"
     BINDINGS = [
-        Binding("up,k", "move(-1, 0)", "Up", show=False),
-        Binding("down,j", "move(1, 0)", "Down", show=False),
-        Binding("left,h", "move(0, -1)", "Left", show=False),
-        Binding("right,l", "move(0, 1)", "Right", show=False),
+        Binding("up,k", "move(-1, 0)", "Up", id="draw-up", show=False),
+        Binding("down,j", "move(1, 0)", "Down", id="draw-down", show=False),
+        Binding("left,h", "move(0, -1)", "Left", id="draw-left", show=False),
+        Binding("right,l", "move(0, 1)", "Right", id="draw-right", show=False),
         Binding("space", "paint(1)", "Paint", id="draw-paint", tooltip="Paint at the cursor"),
-        Binding("e,backspace", "paint(0)", "Erase", show=False, tooltip="Erase at the cursor"),
+        Binding("e,backspace", "paint(0)", "Erase", id="draw-erase", show=False, tooltip="Erase at the cursor"),
         Binding("c", "clear", "Clear", id="draw-clear", tooltip="Clear the canvas"),
         Binding("b", "brush", "Brush", id="draw-brush", show=False, tooltip="Brush size: 2x2 or 1 pixel"),
-        Binding("r", "cycle_renderer", "Render", show=False,
+        Binding("r", "cycle_renderer", "Render", id="draw-render", show=False,
                 tooltip="Cycle the renderer: ASCII, half-height ASCII, half blocks"),
     ]
     WIDGET_KEYS = (

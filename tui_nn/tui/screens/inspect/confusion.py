@@ -11,10 +11,11 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
-from ...inspection.data import InspectionData
-from ...inspection.mistakes import summary_line, top_confusions
-from ..widgets.confusion_grid import ConfusionGrid
-from .inspect_base import InspectScreen, make_inspect_screen
+from ....inspection.data import InspectionData
+from ....inspection.mistakes import summary_line, top_confusions
+from ...widgets.confusion_grid import ConfusionGrid
+from .base import InspectScreen
+from .mistakes import MistakesScreen
 
 
 class ConfusionScreen(InspectScreen):
@@ -22,6 +23,7 @@ class ConfusionScreen(InspectScreen):
     predicted) cell selected first (default: the last one, else the largest confusion)."""
 
     SCREEN_KEY = "confusion"
+    TAB_LABEL = "Confusion"
     AUTO_FOCUS = "#confusion-grid"
     BINDINGS = [
         Binding("enter", "browse", "Browse cell", id="confusion-browse", show=False,
@@ -86,5 +88,5 @@ class ConfusionScreen(InspectScreen):
         """Push the mistakes list filtered to this pair over the matrix."""
         self.memory()["cursor"] = (true, predicted)
         self.data.view.setdefault("mistakes", {})["image"] = None
-        self.app.push_screen(make_inspect_screen("mistakes", self.data, true=true, predicted=predicted,
-                                                 renderer=self.data.view.get("renderer")))
+        self.app.push_screen(MistakesScreen(self.data, true=true, predicted=predicted,
+                                            renderer=self.data.view.get("renderer")))

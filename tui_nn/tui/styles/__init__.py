@@ -1,0 +1,34 @@
+"""The dashboard's stylesheets, one per area of the screen:
+
+    app.tcss       shared by every screen: panels, the enlarge message (App.-too-small)
+    setup.tcss     the setup form          download.tcss  the download dialog
+    training.tcss  the live run            help.tcss      the keys help
+    runs.tcss      the runs list, its dialogs, compare and one run's charts
+    inspect.tcss   the inspection screens and their keys modal
+
+One way to load them: every class that a stylesheet styles names it in its own
+``CSS_PATH = css_path("...")`` (the App for app.tcss, each screen and dialog for its
+area's). The path is absolute, so the screens find their styles under any App that shows
+them (tests and scripts host them in their own Apps). Textual reads a screen's CSS_PATH
+when the screen is first pushed; it skips the App's default screen (checked with Textual
+8.2.8), so the App's CSS_PATH also names the default screen's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STYLES_DIR = Path(__file__).resolve().parent
+
+
+def css_path(name: str) -> str:
+    """The absolute path of stylesheet ``name`` (e.g. "runs.tcss"), for a CSS_PATH."""
+    path = STYLES_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no stylesheet {name!r} in {STYLES_DIR}")
+    return str(path)
+
+
+def stylesheets() -> list[str]:
+    """Every stylesheet of the folder, by name."""
+    return sorted(p.name for p in STYLES_DIR.glob("*.tcss"))
