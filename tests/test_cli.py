@@ -184,3 +184,57 @@ def test_resume_refuses_every_setting_flag_but_epochs(flags, named):
     proc = cli("train", "--resume", "some-run", *flags)
     assert proc.returncode == 2
     assert f"only --epochs may be given, not {named}" in proc.stderr
+
+
+def test_a_recorded_run_is_evaluated_by_its_id_on_its_own_dataset(tmp_path):
+    runs = tmp_path / "runs"
+    proc = cli("train", *SMALL, "--runs-dir", str(runs), "--json")
+    assert proc.returncode == 0, proc.stderr
+    final = json.loads(proc.stdout.splitlines()[-1])
+    [run_id] = [p.name for p in runs.iterdir()]
+    for name in (run_id, run_id[:-2], str(runs / run_id)):      # id, unique prefix, folder
+        proc = cli("evaluate", name, "--runs-dir", str(runs), "--json")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["n"] == 1000 and result["accuracy"] == pytest.approx(final["test_acc"])
+    proc = cli("--data-dir", str(tmp_path / "cache"), "evaluate", run_id, "--runs-dir", str(runs),
+               "--which", "best", "--split", "train")
+    assert proc.returncode == 0 and "mnist-sample train: accuracy" in proc.stdout, proc.stderr
+    proc = cli("evaluate", "nothing-like-it", "--runs-dir", str(runs))
+    assert proc.returncode == 2 and proc.stderr.startswith("scratchnet-tui: error: no run 'nothing-like-it'")
+    model = tmp_path / "bare.npz"
+    model.write_bytes((runs / run_id / "model.npz").read_bytes())
+    proc = cli("evaluate", str(model))
+    assert proc.returncode == 2 and "--dataset" in proc.stderr
+
+
+def test_options_may_follow_the_subcommand(tmp_path):
+    runs = tmp_path / "runs"
+    assert cli("train", *SMALL, "--epochs", "1", "--runs-dir", str(runs)).returncode == 0
+    out = tmp_path / "all.csv"
+    proc = cli("runs", "export", str(out), "--runs-dir", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 1 rows from 1 runs" in proc.stdout and len(pd.read_csv(out)) == 1
+    proc = cli("runs", "--json", "--runs-dir", str(runs))
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "finished"
+    proc = cli("datasets", "list", "--json", "--data-dir", str(tmp_path / "cache"))
+    assert proc.returncode == 0 and json.loads(proc.stdout)["data_dir"] == str(tmp_path / "cache")
+
+
+def test_resume_without_epochs_trains_the_epochs_still_to_go(tmp_path):
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen([*CLI, "train", *SMALL, "--epochs", "40", "--hidden", "8", "--runs-dir", str(runs),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(proc.stdout.readline())["epoch"] == 1
+    proc.send_signal(signal.SIGINT)          # stops after the current batch
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    done = json.loads(out.splitlines()[-1])["epochs_completed"]
+    assert 1 <= done < 40
+    [run_id] = [p.name for p in runs.iterdir()]
+    proc = cli("train", "--resume", run_id, "--runs-dir", str(runs), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["epochs_completed"] == 40
+    proc = cli("train", "--resume", run_id[:-3], "--runs-dir", str(runs), "--epochs", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["epochs_completed"] == 42

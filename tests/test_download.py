@@ -43,7 +43,7 @@ from tui_nn.datasets import (
 )
 from tui_nn.datasets.cache import load_downloaded, part_path
 from tui_nn.datasets.catalogue import IDX_FILES
-from tui_nn.datasets.commands import ProgressBar
+from tui_nn.cli.datasets import ProgressBar
 
 TIMEOUT = 5.0
 N_TRAIN, N_TEST = 100, 20
@@ -654,13 +654,6 @@ def test_progress_bar_draws_bytes_rate_and_eta_on_a_terminal():
     plain = io.StringIO()   # not a terminal: no bar, only the notes
     ProgressBar("x", plain)(5, 10, "f")
     assert plain.getvalue() == ""
-
-
-def test_the_dataset_engine_never_imports_textual():
-    code = ("import sys, tui_nn.datasets, tui_nn.datasets.commands; "
-            "print(sorted(m for m in sys.modules if m.startswith(('textual', 'tui_nn.tui'))))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
 
 
 def test_list_datasets_covers_every_named_set(data_dir):

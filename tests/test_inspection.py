@@ -3,8 +3,6 @@ matrix, MNIST-style preprocessing of drawings, and building InspectionData."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -260,7 +258,3 @@ def test_inspection_data_from_a_run_folder(tmp_path):
     with pytest.raises(ValueError, match="no predictions.npz"):
         inspection_data_from_run(path)
 
-
-def test_inspection_logic_does_not_import_textual():
-    code = "import sys, tui_nn.inspection; sys.exit('textual' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -3,8 +3,6 @@ another thread, divergence, resuming, and the events it emits."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -211,11 +209,3 @@ def test_shift_augmentation_matches_the_reference_shift():
         np.testing.assert_array_equal(out[k].reshape(28, 28), expected)
     assert np.any(dy != 0)
 
-
-def test_engine_training_and_cli_modules_never_import_textual():
-    code = ("import sys; import tui_nn.nn, tui_nn.datasets, tui_nn.training, tui_nn.training.presets, "
-            "tui_nn.training.run_files, tui_nn.cli, tui_nn.bench; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext', 'plotext')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,11 +1,8 @@
 """scratchnet-tui: train and inspect a from-scratch NumPy multilayer perceptron.
 
-Layers (data flows one way):
-    datasets/  -> readers and the registry of named datasets (NumPy, pandas)
-    nn/        -> the network: layers, activations, losses, initialisers, optimizers
-    training/  -> the trainer loop and its events, configs and presets
-    cli.py     -> headless commands;  tui/ -> the Textual dashboard
-Nothing outside tui/ imports Textual.
+The map of the package is README.md's "Code layout". Data flows one way:
+datasets -> nn -> training -> runs -> inspection -> (cli | tui), with entry.py above both
+front ends; pyproject.toml's [tool.importlinter] contracts enforce it.
 """
 
 __version__ = "0.1.0"

@@ -372,25 +372,3 @@ class RunStore:
         trash = path.with_name(f".deleting-{path.name}-{secrets.token_hex(2)}")
         os.replace(path, trash)
         shutil.rmtree(trash, ignore_errors=True)
-
-    # ---------------------------------------------------------------- export
-    def export_csv(self, paths: list[Path], out: str | os.PathLike) -> int:
-        """One long table: a row per (run, epoch) with the metrics and every
-        hyperparameter as columns. Returns the number of rows written."""
-        frames = []
-        for path in paths:
-            record = RunRecord(path)
-            cfg, meta = record.config(), record.meta()
-            hist = record.history()
-            if hist.empty:
-                continue
-            hist.insert(0, "run", path.name)
-            hist.insert(1, "name", meta.get("name", path.name))
-            for key, value in cfg.to_dict().items():
-                hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
-            frames.append(hist)
-        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        buf = io.StringIO()
-        table.to_csv(buf, index=False)
-        write_text_atomic(out, buf.getvalue())
-        return len(table)

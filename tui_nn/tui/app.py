@@ -61,10 +61,12 @@ class ScratchnetApp(App[None]):
     ]
 
     def __init__(self, *, settings: Settings | None = None, redact_timings: bool = False,
-                 progress_interval: float = 0.1) -> None:
+                 progress_interval: float = 0.1, data_dir: str | None = None) -> None:
         """``redact_timings`` shows '--' for clocks and speeds (deterministic snapshots);
-        ``progress_interval`` is how often the trainer reports progress inside an epoch."""
+        ``progress_interval`` is how often the trainer reports progress inside an epoch;
+        ``data_dir`` is where downloaded datasets are cached (None: the default)."""
         super().__init__()
+        self.data_dir = data_dir
         self.settings = settings or Settings()
         self.redact_timings = redact_timings
         self.progress_interval = progress_interval
@@ -309,6 +311,6 @@ class ScratchnetApp(App[None]):
         yield SystemCommand("Keys", "Show every key binding", self.action_help)
 
 
-def run_app() -> None:
-    """Entry point of ``scratchnet-tui`` without a subcommand."""
-    ScratchnetApp().run()
+def run_app(data_dir: str | None = None) -> None:
+    """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` is --data-dir."""
+    ScratchnetApp(data_dir=data_dir).run()

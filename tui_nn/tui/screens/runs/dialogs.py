@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from ....runs.export import export_csv
 from ....runs.store import RunStore, RunStoreError
 from ...styles import css_path
 
@@ -179,7 +180,7 @@ def export_error(exc: BaseException, out: Path) -> str:
 
 class ExportRunsScreen(ModalScreen[str | None]):
     """Asks for a CSV path (default runs-export.csv in the current directory), writes the
-    runs there with ``RunStore.export_csv`` in a thread, and says what happened: the rows
+    runs there with ``runs.export.export_csv`` in a thread, and says what happened: the rows
     written or the error. Dismisses with the report (None if cancelled before writing)."""
 
     CSS_PATH = css_path("runs.tcss")
@@ -235,7 +236,7 @@ class ExportRunsScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="runs-export", exit_on_error=False)
     def _export(self, out: Path) -> tuple[int, Path]:
-        return self.store.export_csv(self.paths, out), out
+        return export_csv(self.paths, out), out
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self.worker:

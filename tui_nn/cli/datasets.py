@@ -1,7 +1,4 @@
-"""``scratchnet-tui datasets [list|download NAME]``: the listing and the download progress bar.
-
-Called by ``tui_nn.cli`` with its parsed arguments; returns the exit status.
-"""
+"""``scratchnet-tui datasets [list|download NAME]``: the listing and the download progress bar."""
 
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ import threading
 import time
 from typing import TextIO
 
-from .cache import (
+from ..datasets.cache import (
     CACHED,
     DATA_DIR_ENV,
     EMBEDDED,
@@ -21,22 +18,34 @@ from .cache import (
     list_datasets,
     resolve_data_dir,
 )
-from .catalogue import DOWNLOADABLE, find_spec
-from .dataset import DatasetError
-from .download import DownloadCancelled, DownloadError, download_dataset
+from ..datasets.catalogue import DOWNLOADABLE, find_spec
+from ..datasets.dataset import DatasetError
+from ..datasets.download import DownloadCancelled, DownloadError, download_dataset
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from .common import (
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
+)
 
 
-def _error(message: str, code: int) -> int:
-    print(f"scratchnet-tui: error: {message}", file=sys.stderr)
-    return code
+def add_parser(sub, parser_class) -> None:
+    datasets = sub.add_parser("datasets", help="list the datasets (embedded, cached, downloadable); "
+                              "'datasets download NAME' fetches mnist, fashion-mnist or kmnist")
+    add_data_dir(datasets)
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", parser_class=parser_class)
+    listing = datasets_sub.add_parser("list", help="every dataset with its state and size (the default)")
+    listing.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_data_dir(listing)
+    download = datasets_sub.add_parser("download", help="download a full-size dataset into the cache, "
+                                       "verified against its published checksums (resumes if interrupted)")
+    download.add_argument("name", metavar="NAME", help="mnist | fashion-mnist | kmnist")
+    download.add_argument("--timeout", type=positive_float, default=20.0,
+                          help="seconds to wait for a mirror to connect or send data (default 20)")
+    add_data_dir(download)
+    datasets.set_defaults(handler=run_datasets)
 
 
 def run_datasets(args) -> int:
-    data_dir = getattr(args, "data_dir", None)
-    if data_dir is not None and not str(data_dir).strip():
-        return _error("--data-dir: must not be empty", EXIT_USAGE)
+    data_dir = data_dir_of(args)
     action = getattr(args, "datasets_command", None) or "list"
     if action == "list":
         return cmd_list(data_dir, as_json=getattr(args, "json", False))
@@ -88,13 +97,13 @@ def cmd_download(name: str, data_dir, timeout: float, err: TextIO | None = None,
     out = out or sys.stdout
     spec = find_spec(name)
     if spec is None:
-        from .embedded import SAMPLE_NAME
-        from .registry import canonical_name
+        from ..datasets.embedded import SAMPLE_NAME
+        from ..datasets.registry import canonical_name
 
         if canonical_name(name) == SAMPLE_NAME:
             print(f"{SAMPLE_NAME} is embedded in the package: nothing to download", file=out)
             return EXIT_OK
-        return _error(f"unknown downloadable dataset {name!r}: expected one of {', '.join(DOWNLOADABLE)}",
+        return fail(f"unknown downloadable dataset {name!r}: expected one of {', '.join(DOWNLOADABLE)}",
                       EXIT_USAGE)
     before = dataset_status(spec, data_dir)
     if before.state == CACHED:
@@ -108,13 +117,13 @@ def cmd_download(name: str, data_dir, timeout: float, err: TextIO | None = None,
         directory = download_dataset(spec, data_dir, progress=bar, log=bar.note, timeout=timeout)
     except DownloadCancelled as exc:  # pragma: no cover - the CLI never sets cancel
         bar.close()
-        return _error(str(exc), EXIT_INTERRUPTED)
+        return fail(str(exc), EXIT_INTERRUPTED)
     except DownloadError as exc:
         bar.close()
-        return _error(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     except DatasetError as exc:
         bar.close()
-        return _error(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     except KeyboardInterrupt:
         bar.close()
         print(f"interrupted; what was fetched is kept in {before.path} and "

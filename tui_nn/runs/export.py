@@ -1,4 +1,8 @@
-"""What a finished (or stopped) run leaves on disk: model.npz, history.csv, config.json.
+"""Runs out of the runs directory, in files other tools read:
+
+- ``save_run``: one run's model.npz, history.csv and config.json in a folder of the
+  user's choosing (``train --out``);
+- ``export_csv``: many runs' histories and settings in one long CSV (``runs export``).
 
 Each file is written atomically (temporary name, flush, rename), so an interrupted
 save leaves the previous version, never half a file.
@@ -8,13 +12,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
+
+import pandas as pd
 
 from .. import __version__
 from ..datasets.dataset import Dataset
 from ..fileio import write_text_atomic
 from ..nn.model_file import save_model
-from .trainer import RunResult
+from ..training.trainer import RunResult
+from .store import RunRecord
 
 
 def save_run(result: RunResult, out_dir: str | Path, dataset: Dataset) -> Path:
@@ -58,3 +66,25 @@ def _json_default(value):
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def export_csv(paths: list[Path], out: str | os.PathLike) -> int:
+    """One long table: a row per (run, epoch) with the metrics and every hyperparameter
+    as columns. Returns the number of rows written."""
+    frames = []
+    for path in paths:
+        record = RunRecord(path)
+        cfg, meta = record.config(), record.meta()
+        hist = record.history()
+        if hist.empty:
+            continue
+        hist.insert(0, "run", path.name)
+        hist.insert(1, "name", meta.get("name", path.name))
+        for key, value in cfg.to_dict().items():
+            hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
+        frames.append(hist)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    buf = io.StringIO()
+    table.to_csv(buf, index=False)
+    write_text_atomic(out, buf.getvalue())
+    return len(table)

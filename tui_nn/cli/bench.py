@@ -41,9 +41,16 @@ def add_bench_arguments(parser) -> None:
     parser.add_argument("--preset", action="append", help="presets: only these (repeatable)")
 
 
+def add_parser(sub) -> None:
+    bench = sub.add_parser("bench", help="measure seconds per epoch on full Fashion-MNIST, "
+                           "beside PyTorch CPU when it is installed")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=run_bench)
+
+
 def find_fashion_mnist(explicit: str | None = None) -> Path | None:
     candidates = [explicit, os.environ.get(FASHION_ENV), "../shared/datasets/fashion-mnist",
-                  Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fashion-mnist"]
+                  Path(__file__).resolve().parents[3] / "shared" / "datasets" / "fashion-mnist"]
     for c in candidates:
         if c and (Path(c) / "train-labels-idx1-ubyte.gz").exists():
             return Path(c)
@@ -60,10 +67,10 @@ def run_bench(args) -> int:
 
 # ------------------------------------------------------------------ speed
 def bench_speed(args) -> int:
-    from .datasets import load_idx_dir
-    from .runs import Runner
-    from .training import TrainConfig
-    from .training.events import EpochEnded
+    from ..datasets import load_idx_dir
+    from ..runs import Runner
+    from ..training import TrainConfig
+    from ..training.events import EpochEnded
 
     directory = find_fashion_mnist(args.data)
     if directory is None:
@@ -216,9 +223,9 @@ class TorchRunner:
 
 # ---------------------------------------------------------------- presets
 def bench_presets(names: list[str] | None) -> int:
-    from .datasets import load_embedded_sample
-    from .runs import Runner
-    from .training.presets import PRESETS
+    from ..datasets import load_embedded_sample
+    from ..runs import Runner
+    from ..training.presets import PRESETS
 
     data = load_embedded_sample()
     print("| preset | seed's claim | train acc | val acc (best) | test acc (1,000 held out) | seconds |")
@@ -241,9 +248,9 @@ def bench_runs(n_runs: int = 1000) -> int:
     import shutil
     import tempfile
 
-    from .datasets import load_embedded_sample
-    from .runs import Runner, RunStore
-    from .training.presets import PRESETS
+    from ..datasets import load_embedded_sample
+    from ..runs import Runner, RunStore
+    from ..training.presets import PRESETS
 
     data = load_embedded_sample()
     root = Path(tempfile.mkdtemp(prefix="scratchnet-bench-runs-"))

@@ -1,0 +1,66 @@
+"""The headless command line; each subcommand lives in a module of its own beside this one.
+(``scratchnet-tui`` alone opens the dashboard: see ``tui_nn/entry.py``.)
+
+    scratchnet-tui train [options]        train with a progress bar (or --json lines)
+    scratchnet-tui evaluate MODEL|RUN     accuracy and loss of saved weights on a dataset
+    scratchnet-tui presets                list the presets
+    scratchnet-tui runs [export FILE]     list recorded runs, or export them to one CSV
+    scratchnet-tui bench [...]            measure training speed (and PyTorch's, if installed)
+    scratchnet-tui datasets [download NAME]   list the datasets / download a full-size one
+
+Every bad flag value ends in one line on stderr and exit status 2. ``--data-dir`` and
+``--runs-dir`` may stand before or after a subcommand.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from . import bench, datasets, evaluate, presets, runs, train
+from .common import EXIT_INTERRUPTED, EXIT_OK, Parser, add_data_dir, data_dir_of, fail
+
+
+def build_parser() -> Parser:
+    from .. import __version__
+
+    parser = Parser(prog="scratchnet-tui", description="Train and inspect a from-scratch NumPy MLP. "
+                    "Without a command, opens the dashboard.")
+    parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
+    add_data_dir(parser, top=True)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    train.add_parser(sub)
+    evaluate.add_parser(sub)
+    presets.add_parser(sub)
+    runs.add_parser(sub, Parser)
+    bench.add_parser(sub)
+    datasets.add_parser(sub, Parser)
+    return parser
+
+
+def main(argv: list[str] | None = None, *,
+         dashboard: Callable[[str | None], None] | None = None) -> int:
+    """Run the command in ``argv``; without one, ``dashboard(data_dir)`` (the command line
+    knows nothing of the dashboard: ``tui_nn.entry`` hands it in)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    data_dir = data_dir_of(args)
+    if data_dir is not None and not data_dir.strip():
+        return fail("--data-dir: must not be empty")
+    try:
+        if args.command is None:
+            if dashboard is None:
+                parser.print_usage(sys.stderr)
+                return fail("a command is needed (train, evaluate, runs, ...)")
+            dashboard(data_dir)
+            return EXIT_OK
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

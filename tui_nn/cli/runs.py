@@ -1,0 +1,57 @@
+"""``scratchnet-tui runs``: list the recorded runs (a table, or ``--json`` lines), and
+``runs export FILE.csv [RUN ...]``: their histories and settings in one long CSV."""
+
+from __future__ import annotations
+
+import json
+
+from ..training.status import RunStatus
+from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail
+
+
+def add_parser(sub, parser_class) -> None:
+    runs = sub.add_parser("runs", help="list the recorded runs (or: runs export FILE.csv [RUN ...])")
+    add_runs_dir(runs, top=True)
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs_sub = runs.add_subparsers(dest="runs_command", parser_class=parser_class)
+    export = runs_sub.add_parser("export", help="all (or the given) runs' histories and settings in one CSV")
+    export.add_argument("file", help="the CSV file to write")
+    export.add_argument("run", nargs="*", help="run ids or unique prefixes (default: all)")
+    add_runs_dir(export)
+    runs.set_defaults(handler=cmd_runs)
+
+
+def cmd_runs(args) -> int:
+    from ..locations import runs_dir
+    from ..runs import RunStore, RunStoreError
+    from ..runs.export import export_csv
+
+    store = RunStore(runs_dir(args.runs_dir))
+    if args.runs_command == "export":
+        try:
+            paths = ([store.resolve(r) for r in args.run]
+                     or [i.path for i in store.list() if i.status != RunStatus.DAMAGED])
+            rows = export_csv(paths, args.file)
+        except RunStoreError as exc:
+            return fail(str(exc))
+        except OSError as exc:
+            return fail(f"could not write {args.file}: {exc.strerror or exc}", EXIT_FAILED)
+        print(f"wrote {rows:,} rows from {len(paths)} runs to {args.file}")
+        return EXIT_OK
+    infos = store.list()
+    if args.json:
+        for info in infos:
+            print(json.dumps(info.as_row()))
+        return EXIT_OK
+    if not infos:
+        print(f"no runs in {store.root}")
+        return EXIT_OK
+    print(f"{'run':<36} {'status':<11} {'dataset':<14} {'architecture':<16} {'opt':<8} {'lr':>7} "
+          f"{'batch':>5} {'epochs':>9} {'best val':>8} {'test':>7} {'secs':>7}")
+    for i in infos:
+        pct = lambda v: "" if v is None else f"{v:.2%}"  # noqa: E731
+        print(f"{i.run_id[:36]:<36} {i.status:<11} {i.dataset[:14]:<14} {i.architecture[:16]:<16} "
+              f"{i.optimizer:<8} {'' if i.lr is None else format(i.lr, 'g'):>7} {i.batch:>5} "
+              f"{f'{i.epochs}/{i.planned_epochs}':>9} {pct(i.best_val_acc):>8} {pct(i.test_acc):>7} "
+              f"{i.seconds:>7.1f}" + (f"  ({i.problem})" if i.problem else ""))
+    return EXIT_OK

@@ -1,0 +1,150 @@
+"""``scratchnet-tui train``: a new run from a preset and flags, or ``--resume RUN`` to continue
+a recorded one; a progress bar on stderr (``--json`` lines on stdout), Ctrl+C stops after the
+current batch. Everything about the run itself is the run core's (``runs/runner.py``); this
+module parses flags, handles SIGINT and turns the run's end into an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from ..training.config import ConfigError
+from ..training.fields import TRAIN_FIELDS, YES_NO
+from .common import (
+    EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_data_dir, add_runs_dir, data_dir_of, fail,
+    positive_int,
+)
+from .progress import ProgressReporter
+
+
+def _flag_type(field):
+    """The field's parser as an argparse type: a refusal becomes argparse's one-line error."""
+    def convert(text):
+        try:
+            return field.parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = field.name
+    return convert
+
+
+class _NotGiven:
+    """The default of every field flag. ``None`` can't mean "not given", as it is a value
+    (``--batch-size full``). Falsy, so ``args.epochs or ...`` still reads "if given"."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def add_train_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of the registry; each stores the parsed value under the field's name."""
+    for field in TRAIN_FIELDS:
+        if field.kind == YES_NO:
+            parser.add_argument(field.flag, dest=field.name, action="store_const", const=False,
+                                default=NOT_GIVEN, help=field.cli_help)
+        else:
+            parser.add_argument(field.flag, dest=field.name, type=_flag_type(field), default=NOT_GIVEN,
+                                help=field.cli_help)
+
+
+def given_field_flags(args) -> list[str]:
+    """The field flags on the command line, in the registry's order."""
+    return [field.flag for field in TRAIN_FIELDS if getattr(args, field.name, NOT_GIVEN) is not NOT_GIVEN]
+
+
+def add_parser(sub) -> None:
+    from ..training.presets import PRESETS
+
+    train = sub.add_parser("train", help="train without the dashboard")
+    train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
+                       help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
+    add_train_flags(train)
+    train.add_argument("--out", help="directory to write model.npz, history.csv and config.json")
+    train.add_argument("--json", action="store_true",
+                       help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
+    train.add_argument("--threads", type=positive_int, default=1,
+                       help="BLAS threads (default 1: as fast as 2 at these sizes, and leaves a core free)")
+    add_data_dir(train)
+    train.add_argument("--resume", metavar="RUN",
+                       help="continue a recorded run (id, unique id prefix or folder) for --epochs more "
+                       "epochs (default: the epochs it still had to go)")
+    add_runs_dir(train, top=True)
+    train.add_argument("--no-record", action="store_true", help="do not record this run in the runs directory")
+    train.set_defaults(handler=cmd_train)
+
+
+def config_from_args(args) -> "TrainConfig":  # noqa: F821
+    from ..training.presets import get_preset
+
+    config = get_preset(args.preset).config
+    changes = {}
+    for field in TRAIN_FIELDS:
+        value = getattr(args, field.name)
+        if value is not NOT_GIVEN:
+            changes.update(field.changes(value))
+    if changes:
+        changes["preset"] = "custom"
+    return config.with_changes(**changes)
+
+
+def cmd_train(args) -> int:
+    from ..locations import runs_dir
+    from ..runs import Runner, RunSetupError, RunStore
+    from ..runs.export import save_run
+    from ..training.status import RunStatus
+
+    from ..datasets import load_dataset
+
+    store = RunStore(runs_dir(args.runs_dir))
+    data_dir = data_dir_of(args)
+    reporter = ProgressReporter(json_lines=args.json)
+    warn = lambda message: reporter.note(f"warning: {message}")  # noqa: E731
+    try:
+        if args.resume:
+            given = [flag for flag in given_field_flags(args) if flag != "--epochs"]
+            if given:
+                return fail(f"--resume continues a run with its own settings; only --epochs may be "
+                             f"given, not {', '.join(given)}")
+            more = None if args.epochs is NOT_GIVEN else args.epochs
+            runner = Runner.resuming(store, args.resume, epochs=more, listeners=[reporter], on_problem=warn,
+                                     load_dataset=lambda name: load_dataset(name, data_dir),
+                                     blas_threads=args.threads)
+        else:
+            runner = Runner.new(config_from_args(args), store=store, record=not args.no_record,
+                                listeners=[reporter], on_problem=warn,
+                                load_dataset=lambda name: load_dataset(name, data_dir),
+                                blas_threads=args.threads)
+    except (ConfigError, RunSetupError) as exc:
+        return fail(str(exc))
+    if runner.problem:
+        warn(runner.problem)
+    elif runner.path is not None:
+        reporter.note(f"recording run {runner.path.name} in {store.root}")
+
+    # Ctrl+C asks the run to stop after the current batch (the weights so far are
+    # kept and saved); a second Ctrl+C aborts at once.
+    def on_sigint(signum, frame):
+        if runner.stopping:
+            raise KeyboardInterrupt
+        reporter.note("stopping after this batch (Ctrl+C again to abort)")
+        runner.stop()
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = runner.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    if args.out:
+        try:
+            path = save_run(result, args.out, runner.dataset)
+            reporter.note(f"saved model.npz, history.csv, config.json in {path}")
+        except OSError as exc:
+            return fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
+    return {RunStatus.FINISHED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
+            RunStatus.DIVERGED: EXIT_DIVERGED, RunStatus.FAILED: EXIT_FAILED}[result.status]

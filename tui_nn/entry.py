@@ -1,0 +1,14 @@
+"""The ``scratchnet-tui`` command: the dashboard when no subcommand is given, else the
+headless command line. It sits above both, so neither imports the other."""
+
+from __future__ import annotations
+
+
+def _open_dashboard(data_dir: str | None) -> None:
+    from .tui.app import run_app
+    run_app(data_dir=data_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .cli.main import main as run_command
+    return run_command(argv, dashboard=_open_dashboard)
