@@ -22,7 +22,7 @@ from tui_nn.tui.screens.training import TrainingScreen
 from tui_nn.tui.settings import Settings
 from tui_nn.tui.widgets.charts import SERIES_COLOURS, MetricChart
 from tui_nn.tui.widgets.form import FieldRow
-from tui_nn.tui.widgets.status import RunStatus
+from tui_nn.tui.widgets.status import StatusPanel
 from tui_nn.tui.widgets.too_small import TooSmall
 
 SMALL_RUN = {"hidden": "32", "epochs": "3", "batch_size": "64"}
@@ -213,7 +213,7 @@ async def test_a_short_run_advances_the_epoch_counter_charts_and_table():
 
         assert max(seen_epochs) == 3 and len(seen_epochs) >= 2    # seen advancing, not just at the end
         assert screen.view.epoch == 3 and screen.view.epochs == 3
-        assert "Epoch    3 / 3" in text_of(screen.query_one(RunStatus))
+        assert "Epoch    3 / 3" in text_of(screen.query_one(StatusPanel))
         assert loss_chart.epochs == acc_chart.epochs == [1, 2, 3]
         assert len(loss_chart.train) == len(loss_chart.val) == 3
         assert all(0 <= v <= 100 for v in acc_chart.train + acc_chart.val)   # drawn in percent
@@ -236,7 +236,7 @@ async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
 
         await press_now(pilot, "p")
         await wait_until(pilot, lambda: screen.view.state == "paused", what="the pause")
-        assert "paused" in text_of(screen.query_one(RunStatus))
+        assert "paused" in text_of(screen.query_one(StatusPanel))
         assert screen.check_action("resume", ()) and not screen.check_action("pause", ())
         frozen = (len(app.runner.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows))
         await pilot.pause(0.4)                                   # several epochs' worth of time
@@ -249,7 +249,7 @@ async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
         await press_now(pilot, "s")
         await wait_ended(pilot, screen)
         assert screen.view.state == "stopped"
-        assert "stopped" in text_of(screen.query_one(RunStatus))
+        assert "stopped" in text_of(screen.query_one(StatusPanel))
         assert "The weights trained so far and the history are kept." in screen.notice_text
         result = app.last_result
         assert result is not None and result.status == "stopped"
@@ -273,7 +273,7 @@ async def test_a_diverging_run_says_so_with_the_hint():
         screen = await start_run(pilot, hidden="32", lr="10", batch_size="32", epochs="3")
         await wait_ended(pilot, screen)
         assert screen.view.state == "diverged"
-        assert "diverged" in text_of(screen.query_one(RunStatus))
+        assert "diverged" in text_of(screen.query_one(StatusPanel))
         assert "Training diverged: the loss became" in screen.notice_text
         assert "Hint: lower the learning rate (now 10), for example to 1" in screen.notice_text
         assert screen.query_one("#notice-box").display

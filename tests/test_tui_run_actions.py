@@ -3,13 +3,14 @@ resume (more epochs, same folder), use as a starting point, inspect."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
 
 from tui_nn.inspection import InspectionData
 from tui_nn.nn import load_model
-from tui_nn.runs import RunRecord
+from tui_nn.runs import RunRecord, RunStore
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.inspect.mistakes import MistakesScreen
 from tui_nn.tui.screens.runs.table import RunAction, RunsScreen
@@ -78,6 +79,30 @@ async def test_rerun_resume_use_and_inspect_a_recorded_run():
         data: InspectionData = app.screen.data
         assert data.proba.shape == (1000, 10)
         await pilot.pause(0.3)   # let the pushed screen finish mounting before the app closes
+
+
+async def test_a_rerun_and_a_resume_are_recorded_in_the_store_the_run_was_listed_from(tmp_path):
+    app = ScratchnetApp()
+    async with app.run_test(size=(100, 32)) as pilot:
+        first = await train(app, pilot)
+        other = RunStore(tmp_path / "other-runs")
+        listed = shutil.copytree(first, other.root / first.name)
+        await pilot.press("b")
+
+        app.post_message(RunAction("rerun", listed, other))
+        await wait_for(pilot, lambda: app.run_path not in (None, first) and app.training_screen is not None
+                       and app.training_screen.view.state == "finished")
+        await app.workers.wait_for_complete()
+        assert app.run_path.parent == other.root
+        assert [r.path for r in app.run_store.list()] == [first]
+
+        await pilot.press("b")
+        app.post_message(RunAction("resume", listed, other))
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ResumeEpochsScreen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.run_path == listed and app.training_screen.view.state == "finished")
+        await app.workers.wait_for_complete()
+        assert other.info(listed).epochs > app.run_store.info(first).epochs
 
 
 async def test_actions_on_a_damaged_run_say_why_and_a_training_run_goes_on():

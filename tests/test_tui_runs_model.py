@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui_nn.runs.store import RunInfo
+from tui_nn.training.status import RunStatus
 from tui_nn.tui.screens.runs.table_model import (
     COLUMN_KEYS, Listing, cannot, count_text, default_descending, duration, filter_runs, marked_in_order,
     next_column, sort_runs, summary_text,
@@ -18,6 +19,7 @@ def run(run_id: str, **fields) -> RunInfo:
     defaults = dict(name="", created="2024-01-01T10:00:00", dataset="sample", architecture="784-32-10",
                     optimizer="adam", lr=0.001, batch="64", epochs=3, planned_epochs=3, status="finished")
     defaults.update(fields)
+    defaults["status"] = RunStatus(defaults["status"])   # as the store gives it
     return RunInfo(run_id=run_id, path=Path("/runs") / run_id, **defaults)
 
 

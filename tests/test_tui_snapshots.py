@@ -19,7 +19,7 @@ from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.help import HelpScreen
 from tui_nn.tui.screens.setup import SetupScreen
 from tui_nn.tui.screens.training import TrainingScreen
-from tui_nn.tui.widgets.status import RunStatus
+from tui_nn.tui.widgets.status import StatusPanel
 
 SIZES = [(80, 24), (120, 40)]
 SIZE_IDS = ["80x24", "120x40"]
@@ -56,7 +56,7 @@ async def finished_run(pilot) -> None:
     await until(pilot, lambda: training.view.state == "finished")
     await pilot.pause()
     # Nothing that depends on the clock is on screen.
-    status = str(training.query_one(RunStatus).render())
+    status = str(training.query_one(StatusPanel).render())
     assert re.search(r"Elapsed\s+--\s+ETA --", status) and re.search(r"Speed\s+-- samples/s", status)
     table = training.query_one("#history", DataTable)
     assert [table.get_row_at(i)[-1] for i in range(table.row_count)] == ["--"] * 3

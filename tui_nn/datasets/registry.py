@@ -29,7 +29,6 @@ from .npz_reader import load_npz
 
 __all__ = [
     "DATASET_NAMES",
-    "PLANNED_DATASETS",
     "canonical_name",
     "load_dataset",
     "load_kaggle_csv_dataset",
@@ -47,10 +46,6 @@ _ALIASES: dict[str, str] = {
     "sample": SAMPLE_NAME,
     "embedded": SAMPLE_NAME,
 }
-
-# The downloadable sets: name -> class names. (Kept for callers written before downloads existed;
-# catalogue.DOWNLOADABLE has the full entries.)
-PLANNED_DATASETS: dict[str, tuple[str, ...]] = {name: spec.class_names for name, spec in DOWNLOADABLE.items()}
 
 # Every name load_dataset accepts: the embedded sample, the downloadable sets, then aliases.
 DATASET_NAMES: tuple[str, ...] = (

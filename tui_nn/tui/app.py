@@ -110,20 +110,24 @@ class ScratchnetApp(App[None]):
         return self.training_worker is not None and self.training_worker.state in (
             WorkerState.PENDING, WorkerState.RUNNING)
 
-    def start_training(self, config: TrainConfig, dataset: Dataset, *, resume_from=None) -> str | None:
+    def start_training(self, config: TrainConfig, dataset: Dataset, *, resume_from=None,
+                       store: RunStore | None = None) -> str | None:
         """Show the training screen and start the worker on a new run of ``config``; with
         ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs.
+        The run is recorded in ``store`` (default: the app's ``run_store``).
         Returns why it could not start, or None."""
         if self.training_active:
             return "a run is still stopping; try again in a moment"
+        if store is None:
+            store = self.run_store
         warn = lambda text: self.call_from_thread(  # noqa: E731
             self.notify, text[0].upper() + text[1:], severity="warning", timeout=8)
         try:
             if resume_from is None:
-                runner = Runner.new(config, dataset, store=self.run_store, on_problem=warn,
+                runner = Runner.new(config, dataset, store=store, on_problem=warn,
                                     progress_interval=self.progress_interval)
             else:
-                runner = Runner.resuming(self.run_store, resume_from, epochs=config.epochs, dataset=dataset,
+                runner = Runner.resuming(store, resume_from, epochs=config.epochs, dataset=dataset,
                                          on_problem=warn, progress_interval=self.progress_interval)
         except RunSetupError as exc:
             return str(exc)
@@ -225,7 +229,10 @@ class ScratchnetApp(App[None]):
 
     def on_run_action(self, message) -> None:
         """A row action of the runs screen: the data is loaded in a worker, then acted on.
-        A run that can't be read says why; nothing a damaged run holds can crash the app."""
+        A run that can't be read says why; nothing a damaged run holds can crash the app.
+        A rerun or resume is recorded in the store the run was listed from, which need
+        not be the app's own."""
+        store = message.store if message.store is not None else self.run_store
         if message.action == "resume":
             from .screens.runs.dialogs import ResumeEpochsScreen
 
@@ -238,14 +245,14 @@ class ScratchnetApp(App[None]):
 
             def chosen(text: str | None) -> None:
                 if text:
-                    self._load_for_run_action(message.action, message.path, int(text))
+                    self._load_for_run_action(message.action, message.path, store, int(text))
             more = default_more_epochs(info.planned_epochs, info.epochs, own)
             self.push_screen(ResumeEpochsScreen(str(more)), chosen)
             return
-        self._load_for_run_action(message.action, message.path)
+        self._load_for_run_action(message.action, message.path, store)
 
     @work(thread=True, exclusive=True, group="run-action", exit_on_error=False, description="loading a run")
-    def _load_for_run_action(self, action: str, path, epochs: int | None = None) -> None:
+    def _load_for_run_action(self, action: str, path, store: RunStore, epochs: int | None = None) -> None:
         from ..datasets import DatasetError
         from ..inspection import inspection_data_from_run
         from .screens.setup import cached_dataset
@@ -265,9 +272,9 @@ class ScratchnetApp(App[None]):
             self.call_from_thread(self.notify, f"Can't {action} this run: {exc}", severity="error", timeout=8)
             return
         if action == "rerun":   # the same config and seed: the same result
-            self.call_from_thread(self._start_from_runs, config, dataset, None)
+            self.call_from_thread(self._start_from_runs, config, dataset, None, store)
         elif action == "resume":
-            self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path)
+            self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path, store)
 
     def _show_inspection(self, data) -> None:
         from .screens.inspect import MistakesScreen
@@ -284,9 +291,9 @@ class ScratchnetApp(App[None]):
             setup.fill(config)
             self.notify("The form holds that run's settings: change what you like, then start.", timeout=5)
 
-    def _start_from_runs(self, config: TrainConfig, dataset: Dataset, resume_from) -> None:
+    def _start_from_runs(self, config: TrainConfig, dataset: Dataset, resume_from, store: RunStore) -> None:
         self._back_to_setup()
-        error = self.start_training(config, dataset, resume_from=resume_from)
+        error = self.start_training(config, dataset, resume_from=resume_from, store=store)
         if error:
             self.notify(f"Can't start: {error}", severity="error", timeout=8)
 

@@ -26,6 +26,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
 from ...datasets.cache import human_bytes
 from ...datasets.embedded import SAMPLE_NAME
+from ...format import estimate
 from ...nn.network import Architecture
 from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig
 from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
@@ -68,17 +69,6 @@ def dataset_options() -> list[tuple[str, str]]:
         options.append((f"{name} ({state})", name))
     options.append(("a path on disk", PATH_CHOICE))
     return options
-
-
-def _fmt_seconds(seconds: float) -> str:
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 120:
-        return f"{minutes} min {secs:02d} s"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 # The form is built from the field registry. Text fields: field -> (label, hint shown
@@ -452,8 +442,8 @@ class SetupScreen(Screen):
         speed = self.app.settings.measured_speed(speed_key(arch.describe(), config))
         if speed:
             per_epoch = n_train / speed
-            lines.append(f"[b]Time[/]      about {_fmt_seconds(per_epoch)} per epoch, "
-                         f"{_fmt_seconds(per_epoch * config.epochs)} for {config.epochs:,} epochs "
+            lines.append(f"[b]Time[/]      about {estimate(per_epoch)} per epoch, "
+                         f"{estimate(per_epoch * config.epochs)} for {config.epochs:,} epochs "
                          f"({speed:,.0f} samples/s measured here)")
         else:
             lines.append("[b]Time[/]      not measured on this machine yet: "

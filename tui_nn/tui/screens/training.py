@@ -19,14 +19,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from ...datasets import Dataset
+from ...format import UNKNOWN, fraction
 from ...training.config import TrainConfig
 from ...training.events import Diverged, Failed, Finished, Stopped
+from ...training.status import RunStatus
 from ..messages import (
     BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
 )
 from ..styles import css_path
 from ..widgets.charts import MetricChart
-from ..widgets.status import ENDED, RunStatus, RunView, fraction
+from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
@@ -79,7 +81,7 @@ class TrainingScreen(Screen):
             yield MetricChart("Accuracy", "accuracy %", percent=True, id="acc-chart")
         with Horizontal(id="lower"):
             with Vertical(id="status-box", classes="panel"):
-                yield RunStatus(id="status", redact_timings=self.redact_timings)
+                yield StatusPanel(id="status", redact_timings=self.redact_timings)
                 yield ProgressBar(total=None, show_eta=False, id="epoch-progress")
                 yield Static("", id="running", markup=False)
             with Vertical(id="results"):
@@ -102,7 +104,7 @@ class TrainingScreen(Screen):
     def _run_began(self, message: RunBegan) -> None:
         event = message.event
         self.architecture = event.architecture
-        self.view.state = "running"
+        self.view.state = RunStatus.RUNNING
         self.view.started_at = time.monotonic()
         self.view.n_batches = event.batches_per_epoch
         if event.start_epoch:   # a continued run counts on from its saved epochs
@@ -139,9 +141,9 @@ class TrainingScreen(Screen):
 
     @on(RunPaused)
     def _run_paused(self) -> None:
-        if self.view.state not in ("running", "pausing"):
+        if self.view.state not in (RunStatus.RUNNING, RunStatus.PAUSING):
             return   # a stop or resume overtook the pause
-        self.view.state = "paused"
+        self.view.state = RunStatus.PAUSED
         self.view.paused_at = time.monotonic()
         self._after_state_change()
 
@@ -150,8 +152,8 @@ class TrainingScreen(Screen):
         if self.view.paused_at is not None:
             self.view.paused_total += time.monotonic() - self.view.paused_at
             self.view.paused_at = None
-        if self.view.state in ("paused", "pausing"):
-            self.view.state = "running"
+        if self.view.state in (RunStatus.PAUSED, RunStatus.PAUSING):
+            self.view.state = RunStatus.RUNNING
         self._after_state_change()
 
     @on(RunEnded)
@@ -163,34 +165,34 @@ class TrainingScreen(Screen):
         view.test_acc, view.test_loss = event.test_acc, event.test_loss
         view.batch = 0
         if isinstance(event, Finished):
-            view.state = "finished"
-            self._notice("finished", self._ended_words("Finished", event))
+            view.state = RunStatus.FINISHED
+            self._notice(view.state, self._ended_words("Finished", event))
         elif isinstance(event, Stopped):
-            view.state = "stopped"
-            self._notice("stopped", self._ended_words("Stopped on request", event)
+            view.state = RunStatus.STOPPED
+            self._notice(view.state, self._ended_words("Stopped on request", event)
                          + " The weights trained so far and the history are kept.")
         elif isinstance(event, Diverged):
-            view.state = "diverged"
+            view.state = RunStatus.DIVERGED
             loss = "NaN" if event.loss != event.loss else f"{event.loss:g}"
-            self._notice("diverged",
+            self._notice(view.state,
                          f"Training diverged: the loss became {loss} at epoch {event.epoch}, "
                          f"batch {event.batch}, so the run stopped itself. The weights are those "
                          f"of the last good epoch ({event.epochs_completed}).\n"
                          f"Hint: {event.hint}.")
         elif isinstance(event, Failed):
-            view.state = "failed"
-            self._notice("failed", f"Training failed with an error:\n{event.message}\n\n"
+            view.state = RunStatus.FAILED
+            self._notice(view.state, f"Training failed with an error:\n{event.message}\n\n"
                          f"{event.details.strip()}")
         self._charts_dirty = True
         self._after_state_change()
 
     @on(WorkerCrashed)
     def _worker_crashed(self, message: WorkerCrashed) -> None:
-        if self.view.state in ENDED:
+        if self.view.state.ended:
             return
-        self.view.state = "failed"
+        self.view.state = RunStatus.FAILED
         error = message.error
-        self._notice("failed", f"The training worker stopped with an error:\n"
+        self._notice(self.view.state, f"The training worker stopped with an error:\n"
                                f"{error.__class__.__name__}: {error}")
         self._after_state_change()
 
@@ -201,13 +203,15 @@ class TrainingScreen(Screen):
                      f"on {len(self.dataset.x_test):,} test images, evaluated once.")
         return text
 
-    def _notice(self, kind: str, text: str) -> None:
+    def _notice(self, kind: RunStatus, text: str) -> None:
+        """Show ``text`` in the notice box, coloured by how the run ended (``kind``)."""
         self.notice_text = text
         notice = self.query_one("#notice", Static)
         notice.update(text.replace("[", r"\["))
         box = self.query_one("#notice-box")
-        for state in ENDED:
-            box.set_class(state == kind, f"-{state}")
+        for state in RunStatus:
+            if state.ended:
+                box.set_class(state == kind, f"-{state}")
         box.display = True
 
     def _after_state_change(self) -> None:
@@ -219,14 +223,13 @@ class TrainingScreen(Screen):
     def redraw(self) -> None:
         """Bring every widget up to date with what the events said (timer and state changes)."""
         view = self.view
-        live = view.state in ("running", "pausing", "paused", "stopping")
-        if not (self._dirty or live):
+        if not (self._dirty or view.state.live):
             return
         self._dirty = False
-        self.query_one("#status", RunStatus).show(view)
+        self.query_one("#status", StatusPanel).show(view)
         bar = self.query_one("#epoch-progress", ProgressBar)
         running = self.query_one("#running", Static)
-        if view.state in ENDED:
+        if view.state.ended:
             bar.update(total=max(view.epochs, 1), progress=view.epoch)
             running.update(f"{view.epoch} of {view.epochs} epochs trained")
         elif view.n_batches:
@@ -254,7 +257,7 @@ class TrainingScreen(Screen):
             cells = {"epoch": str(row["epoch"]), "train_loss": f"{row['train_loss']:.4f}",
                      "train_acc": fraction(row["train_acc"]), "val_loss": f"{row['val_loss']:.4f}",
                      "val_acc": fraction(row["val_acc"]),
-                     "seconds": "--" if self.redact_timings else f"{row['seconds']:.2f}"}
+                     "seconds": UNKNOWN if self.redact_timings else f"{row['seconds']:.2f}"}
             table.add_row(*(cells[key] for key, _ in TABLE_COLUMNS))
         self._rows_shown = len(self.rows)
         table.move_cursor(row=table.row_count - 1, animate=False)
@@ -263,37 +266,37 @@ class TrainingScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         state = self.view.state
         if action == "pause":
-            return state == "running"
+            return state == RunStatus.RUNNING
         if action == "resume":
-            return state in ("paused", "pausing")
+            return state in (RunStatus.PAUSED, RunStatus.PAUSING)
         if action == "stop":
-            return True if state in ("running", "paused", "pausing") else None
+            return True if state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING) else None
         if action == "inspect":
             # shown once the run has ended with weights worth looking at
-            return state in ("finished", "stopped", "diverged")
+            return state.has_model
         return True
 
     def action_pause(self) -> None:
         if self.app.pause_training():
-            self.view.state = "pausing"
+            self.view.state = RunStatus.PAUSING
             self._after_state_change()
 
     def action_resume(self) -> None:
         if self.app.resume_training():
-            if self.view.state == "pausing":
+            if self.view.state == RunStatus.PAUSING:
                 # Resumed before the trainer reached the next batch: it never paused.
-                self.view.state = "running"
+                self.view.state = RunStatus.RUNNING
             self._after_state_change()
 
     def action_stop(self) -> None:
         if self.app.stop_training():
-            self.view.state = "stopping"
+            self.view.state = RunStatus.STOPPING
             self._after_state_change()
 
     def action_inspect(self) -> None:
         self.app.open_inspection()
 
     def action_back(self) -> None:
-        if self.view.state not in ENDED and self.app.stop_training():
+        if not self.view.state.ended and self.app.stop_training():
             self.notify("The run was stopped; its weights and history are kept.", timeout=3)
         self.app.pop_screen()

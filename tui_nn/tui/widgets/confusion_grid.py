@@ -8,21 +8,22 @@ class's recall, the last row holds each column's precision (both in percent).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ...format import percent
 from ...inspection.mistakes import recall_precision, top_confusions
 
 HIGHLIGHTED = 5   # how many of the largest off-diagonal cells stand out
 
 
-def _percent(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{100 * value:.1f}"
+def _grid_percent(value: float) -> str:
+    """Recall and precision in the grid: no '%' (the cells are narrow), '-' where it is
+    0/0 (a class with no images, or never predicted)."""
+    return percent(value, missing="-", suffix="")
 
 
 class ConfusionGrid(Widget, can_focus=True):
@@ -126,9 +127,9 @@ class ConfusionGrid(Widget, can_focus=True):
                 if (t, p) == self.cursor:
                     style = (style + " reverse").strip()
                 cells.append(f"[{style}]{text}[/]" if style else text)
-            lines.append(f"[b]{label}[/] " + "".join(cells) + f" {_percent(self.recall[t]):>6}")
+            lines.append(f"[b]{label}[/] " + "".join(cells) + f" {_grid_percent(self.recall[t]):>6}")
         lines.append(f"[b]{'prec.'[:lw].ljust(lw)}[/] "
-                     + "".join(f"{_percent(v).rjust(cw - 1)} " for v in self.precision))
+                     + "".join(f"{_grid_percent(v).rjust(cw - 1)} " for v in self.precision))
         lines.append("[dim]rows: true class, columns: predicted;"
                      f" * the {HIGHLIGHTED} largest confusions[/]")
         return "\n".join(lines)

@@ -15,6 +15,8 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from ...format import percent
+
 BAR = "\u2588"   # █
 
 
@@ -94,7 +96,7 @@ class ProbabilityBars(Widget):
             filled = int(round(p * bar_w))
             bar = BAR * filled + " " * (bar_w - filled)
             label = escape(class_label(names, c, name_w).ljust(name_w))
-            line = f"{mark} {label} {bar} {100 * p:5.1f}%"
+            line = f"{mark} {label} {bar} {percent(p):>6}"
             if c == self.predicted and self.true is not None and c != self.true:
                 line = f"[b $text-error]{line}[/]"
             elif c == self.true or (self.true is None and c == self.predicted):

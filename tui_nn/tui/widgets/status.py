@@ -1,45 +1,33 @@
 """The run's status panel: state in words, epoch k/N, elapsed, ETA, speed, accuracies.
 
 ``RunView`` is what the training screen knows about the run, filled from the trainer's
-events; ``RunStatus`` draws it. Keeping the two apart lets the screen update the numbers
+events; ``StatusPanel`` draws it. Keeping the two apart lets the screen update the numbers
 at event rate and redraw at screen rate.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 from textual.widgets import Static
 
+from ...format import UNKNOWN, clock, formatted, fraction
+from ...training.status import RunStatus
+
 # The run's state, in words a user reads at a glance, and the theme colour it is drawn in.
+# (A live run is never interrupted or damaged: those are only read from a run folder.)
 STATE_WORDS = {
-    "starting": ("starting", "$text-primary"),
-    "running": ("running", "$text-success"),
-    "pausing": ("pausing at the next batch", "$text-warning"),
-    "paused": ("paused (p resumes)", "$text-warning"),
-    "stopping": ("stopping at the next batch", "$text-warning"),
-    "finished": ("finished", "$text-success"),
-    "stopped": ("stopped (weights kept)", "$text-warning"),
-    "diverged": ("diverged: stopped itself", "$text-error"),
-    "failed": ("failed: see the message", "$text-error"),
+    RunStatus.STARTING: ("starting", "$text-primary"),
+    RunStatus.RUNNING: ("running", "$text-success"),
+    RunStatus.PAUSING: ("pausing at the next batch", "$text-warning"),
+    RunStatus.PAUSED: ("paused (p resumes)", "$text-warning"),
+    RunStatus.STOPPING: ("stopping at the next batch", "$text-warning"),
+    RunStatus.FINISHED: ("finished", "$text-success"),
+    RunStatus.STOPPED: ("stopped (weights kept)", "$text-warning"),
+    RunStatus.DIVERGED: ("diverged: stopped itself", "$text-error"),
+    RunStatus.FAILED: ("failed: see the message", "$text-error"),
 }
-ENDED = ("finished", "stopped", "diverged", "failed")
-
-
-def clock(seconds: float | None) -> str:
-    """0:07, 12:05, 1:02:03; '--' when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "--"
-    s = int(round(seconds))
-    hours, rest = divmod(s, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def fraction(value: float | None) -> str:
-    return "--" if value is None or not math.isfinite(value) else f"{value:.4f}"
 
 
 @dataclass
@@ -47,7 +35,7 @@ class RunView:
     """Everything the training screen shows about one run, updated from its events."""
 
     epochs: int
-    state: str = "starting"
+    state: RunStatus = RunStatus.STARTING
     epoch: int = 0                      # epochs completed
     batch: int = 0                      # batches done in the current epoch
     n_batches: int = 0
@@ -77,7 +65,7 @@ class RunView:
     def eta(self) -> float | None:
         """Seconds left: remaining epochs at the recent epoch time, less the part of this
         epoch already done; before the first epoch ends, from the running speed."""
-        if self.state in ENDED:
+        if self.state.ended:
             return 0.0
         recent = self.epoch_seconds[-5:]
         if recent:
@@ -91,7 +79,7 @@ class RunView:
         return max(0.0, (self.epochs - self.epoch - in_epoch) * per_epoch)
 
 
-class RunStatus(Static):
+class StatusPanel(Static):
     """Draws a ``RunView``. ``redact_timings`` shows '--' for every clock and speed, so a
     snapshot of a run is the same on every machine and every run."""
 
@@ -102,10 +90,10 @@ class RunStatus(Static):
     def show(self, view: RunView) -> None:
         words, colour = STATE_WORDS.get(view.state, (view.state, "$text"))
         if self.redact_timings:
-            elapsed = eta = speed = "--"
+            elapsed = eta = speed = UNKNOWN
         else:
             elapsed, eta = clock(view.elapsed()), clock(view.eta())
-            speed = "--" if view.samples_per_s is None else f"{view.samples_per_s:,.0f}"
+            speed = formatted(view.samples_per_s, ",.0f", missing=UNKNOWN)
         lines = [
             f"[b]State[/]    [{colour}]{words}[/]",
             f"[b]Epoch[/]    {view.epoch} / {view.epochs}",

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from ....format import percent
 from ....inspection.data import InspectionData
 from ....inspection.preprocess import mnist_preprocess
 from ....inspection.renderers import RENDERER_NAMES
@@ -116,7 +117,7 @@ class DrawScreen(InspectScreen):
         seen.show(self.prepared)
         best = int(np.argmax(self.proba))
         verdict.update(f"[b]{escape(self.data.class_names[best])}[/]  "
-                       f"{100 * self.proba[best]:.1f}% sure")
+                       f"{percent(self.proba[best])} sure")
         bars.show(self.proba, self.data.class_names, predicted=best)
 
     @property

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Static
 
+from ....format import percent
 from ....inspection.data import InspectionData
 from ....inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_indices, summary_line
 from ....inspection.renderers import RENDERER_NAMES
@@ -201,7 +202,7 @@ class MistakesScreen(InspectScreen):
         verdict = "[b $text-success]right[/]" if true == pred else "[b $text-error]wrong[/]"
         caption.update(f"image [b]{index}[/]  {verdict}\n"
                        f"[b]true[/] {escape(names[true])}\n"
-                       f"[b]pred[/] {escape(names[pred])} {100 * outcomes.confidence[index]:.1f}%")
+                       f"[b]pred[/] {escape(names[pred])} {percent(outcomes.confidence[index])}")
         bars.show(outcomes.proba[index], names, true=true, predicted=pred)
 
     @on(DataTable.RowHighlighted, "#mistakes-table")

@@ -20,6 +20,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ....format import percent
 from ....runs.store import RunInfo, RunRecord, RunStore, RunStoreError
 from ....training.config import TrainConfig
 from ....training.fields import format_setting
@@ -102,10 +103,6 @@ def differing_first(rows: list[tuple[str, list[str], bool]]) -> list[tuple[str, 
     return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
 
 
-def _percent(value: float | None) -> str:
-    return "\u2013" if value is None else f"{100 * value:.1f}%"
-
-
 class CompareScreen(Screen):
     """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
 
@@ -153,7 +150,7 @@ class CompareScreen(Screen):
         entries = []
         for run, (_, has_val) in zip(self.runs, loss):
             info = run.info
-            detail = (f"best val {_percent(info.best_val_acc)} \u00b7 test {_percent(info.test_acc)} \u00b7 "
+            detail = (f"best val {percent(info.best_val_acc)} \u00b7 test {percent(info.test_acc)} \u00b7 "
                       f"{info.epochs} ep \u00b7 {info.status}")
             if not has_val and len(run.history):
                 detail += " \u00b7 no validation set: training curve"
@@ -256,8 +253,8 @@ class RunChartsScreen(Screen):
             second = Text("No epoch was recorded.")
         else:
             second = Text(f"{info.architecture} \u00b7 {info.optimizer} lr {info.lr:g} \u00b7 batch {info.batch} "
-                          f"\u00b7 {info.epochs} epochs \u00b7 best val {_percent(info.best_val_acc)} \u00b7 "
-                          f"test {_percent(info.test_acc)}" if isinstance(info.lr, (int, float)) else
+                          f"\u00b7 {info.epochs} epochs \u00b7 best val {percent(info.best_val_acc)} \u00b7 "
+                          f"test {percent(info.test_acc)}" if isinstance(info.lr, (int, float)) else
                           f"{info.architecture} \u00b7 {info.epochs} epochs")
         for line in (head, second):
             line.no_wrap = True

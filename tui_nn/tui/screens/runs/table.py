@@ -334,7 +334,8 @@ class RunsScreen(Screen):
         styles = {}
         for status, variable in STATUS_STYLE.items():
             colour = variables.get(variable, "")
-            styles[status] = f"{colour} bold" if status in ("damaged", "failed", "diverged") else colour
+            # errors are bold too, so they stand out without colour
+            styles[status] = f"{colour} bold" if variable == "text-error" else colour
         self._styles = styles
         return styles
 
@@ -546,7 +547,7 @@ class RunsScreen(Screen):
             ("compare", f"Compare the {marked} marked runs", "c", marked >= 2),
             ("export", f"Export {'the marked runs' if marked else 'the listed runs'} to CSV", "e", True),
             ("rename", "Rename", "n", True),
-            ("delete", "Delete", "d", info.status != "running"),
+            ("delete", "Delete", "d", not info.status.live),   # the store refuses a live run
         ]
         self._push_own(RunActionsMenu(cut(display_name(info), 40), actions), self._menu_picked)
 

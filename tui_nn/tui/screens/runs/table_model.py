@@ -15,28 +15,18 @@ from typing import Callable, Iterable
 
 from rich.cells import cell_len
 
+from ....format import DASH, compact_duration, percent
 from ....runs.store import RunInfo
+from ....training.status import RunStatus
 
 NAME_MAX = 28            # cells of a name shown in the table (the detail line has all of it)
 PROBLEM_MAX = 60
-DASH = "\u2013"          # – for a value a run does not have
 
 
 # ----------------------------------------------------------------- cell text
-def percent(value: float | None) -> str:
-    return DASH if value is None else f"{100 * value:.1f}%"
-
-
 def duration(seconds: float) -> str:
-    if not seconds:
-        return DASH
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    """The time column: tenths under a minute; a run that recorded no time (0) has none."""
+    return compact_duration(seconds or None, digits=1)
 
 
 def date(created: str) -> str:
@@ -95,9 +85,10 @@ COLUMNS: list[Column] = [
 COLUMN_KEYS = [c[0] for c in COLUMNS]
 HEADERS = {c[0]: c[1] for c in COLUMNS}
 # The theme variable that colours each status (looked up in the app's CSS variables).
-STATUS_STYLE = {"finished": "text-success", "running": "text-accent", "stopped": "text-warning",
-                "interrupted": "text-warning", "diverged": "text-error", "failed": "text-error",
-                "damaged": "text-error"}
+STATUS_STYLE = {RunStatus.FINISHED: "text-success", RunStatus.RUNNING: "text-accent",
+                RunStatus.STOPPED: "text-warning", RunStatus.INTERRUPTED: "text-warning",
+                RunStatus.DIVERGED: "text-error", RunStatus.FAILED: "text-error",
+                RunStatus.DAMAGED: "text-error"}
 # Numbers and dates sort with the largest (best, newest) first; text from A.
 DESCENDING_FIRST = ("created", "best_val_acc", "test_acc", "epochs", "seconds", "lr", "batch")
 
@@ -202,7 +193,7 @@ def cannot(action: str, info: RunInfo) -> str:
     name = display_name(info)
     if action in ("rerun", "use") and not info.optimizer:
         return f"{name}: its configuration cannot be read ({info.problem})"
-    if action == "resume" and info.status == "running":
+    if action == "resume" and info.status.live:
         return f"{name} is still training."
     if action == "inspect" and not (info.path / "predictions.npz").exists():
         return f"{name} has no test predictions to inspect (it ended before its test)."
