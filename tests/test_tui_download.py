@@ -78,3 +78,23 @@ async def test_a_failing_download_says_why_and_the_form_stays_usable(monkeypatch
             await wait_for(pilot, lambda: setup.dataset is not None)
     finally:
         server.close()
+
+
+async def test_the_dashboard_downloads_into_and_loads_from_its_data_dir(monkeypatch, tmp_path):
+    server = Server()
+    elsewhere = tmp_path / "given-with---data-dir"
+    try:
+        monkeypatch.setitem(DOWNLOADABLE, "tiny", make_spec(server.mirror("m")))
+        app = ScratchnetApp(data_dir=str(elsewhere))
+        async with app.run_test(size=(100, 32)) as pilot:
+            setup = await choose_tiny(pilot, app)
+            await pilot.press("ctrl+d")
+            await wait_for(pilot, lambda: isinstance(app.screen, DownloadScreen))
+            assert str(elsewhere) in str(app.screen.query_one("#download-text", Static).render())
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen) and setup.dataset is not None
+                           and len(setup.dataset.x_train) == N_TRAIN)
+        assert dataset_status("tiny", elsewhere).ready
+        assert not dataset_status("tiny").ready        # $SCRATCHNET_DATA_DIR was left alone
+    finally:
+        server.close()

@@ -22,6 +22,7 @@ from ..datasets.catalogue import DOWNLOADABLE, find_spec
 from ..datasets.dataset import DatasetError
 from ..datasets.download import DownloadCancelled, DownloadError, download_dataset
 
+from ..format import compact_duration
 from .common import (
     EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
 )
@@ -178,7 +179,7 @@ class ProgressBar:
         if done >= total:
             eta = "done"
         elif rate > 0:
-            eta = f"ETA {_duration((total - done) / rate)}"
+            eta = f"ETA {compact_duration((total - done) / rate)}"
         else:
             eta = "ETA --"
         return (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
@@ -198,12 +199,3 @@ class ProgressBar:
         with self._lock:
             self._clear()
             self.stream.flush()
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 
+from ..format import formatted
 from ..training import events as ev
 
 
@@ -47,8 +48,8 @@ class ProgressReporter:
             self._bar_shown = True
         elif isinstance(event, ev.EpochEnded):
             self.note(f"epoch {event.epoch}/{event.epochs}  train loss {event.train_loss:.4f} "
-                      f"acc {event.train_acc:.2%}  val loss {_fmt(event.val_loss, '.4f')} "
-                      f"acc {_fmt(event.val_acc, '.2%')}  {event.seconds:.2f}s  "
+                      f"acc {event.train_acc:.2%}  val loss {formatted(event.val_loss, '.4f')} "
+                      f"acc {formatted(event.val_acc, '.2%')}  {event.seconds:.2f}s  "
                       f"{event.samples_per_s:,.0f} samples/s")
             if self.json_lines:
                 row = {k: _json_number(v) for k, v in event.row().items()}
@@ -76,10 +77,6 @@ class ProgressReporter:
                               "test_loss": _json_number(event.test_loss),
                               "test_acc": _json_number(event.test_acc),
                               "seconds": round(event.elapsed, 4)}), flush=True)
-
-
-def _fmt(value, spec):
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
 
 
 def _json_number(value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from ..format import percent
 from ..training.status import RunStatus
 from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail
 
@@ -49,9 +50,8 @@ def cmd_runs(args) -> int:
     print(f"{'run':<36} {'status':<11} {'dataset':<14} {'architecture':<16} {'opt':<8} {'lr':>7} "
           f"{'batch':>5} {'epochs':>9} {'best val':>8} {'test':>7} {'secs':>7}")
     for i in infos:
-        pct = lambda v: "" if v is None else f"{v:.2%}"  # noqa: E731
         print(f"{i.run_id[:36]:<36} {i.status:<11} {i.dataset[:14]:<14} {i.architecture[:16]:<16} "
               f"{i.optimizer:<8} {'' if i.lr is None else format(i.lr, 'g'):>7} {i.batch:>5} "
-              f"{f'{i.epochs}/{i.planned_epochs}':>9} {pct(i.best_val_acc):>8} {pct(i.test_acc):>7} "
+              f"{f'{i.epochs}/{i.planned_epochs}':>9} {percent(i.best_val_acc, 2, missing=''):>8} {percent(i.test_acc, 2, missing=''):>7} "
               f"{i.seconds:>7.1f}" + (f"  ({i.problem})" if i.problem else ""))
     return EXIT_OK

@@ -267,7 +267,7 @@ class ScratchnetApp(App[None]):
             if action == "use":
                 self.call_from_thread(self._use_config, config)
                 return
-            dataset = cached_dataset(config.dataset)
+            dataset = cached_dataset(config.dataset, self.data_dir)
         except (RunStoreError, DatasetError, ValueError, OSError) as exc:
             self.call_from_thread(self.notify, f"Can't {action} this run: {exc}", severity="error", timeout=8)
             return

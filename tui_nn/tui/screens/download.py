@@ -46,10 +46,12 @@ class DownloadScreen(ModalScreen[bool]):
         Binding("enter", "download", "Download", id="download-go", show=False),
     ]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, data_dir: str | None = None) -> None:
+        """Download ``name`` into ``data_dir`` (None: the default cache directory)."""
         super().__init__()
         self.dataset_name = name
-        self.status = dataset_status(name)
+        self.data_dir = data_dir
+        self.status = dataset_status(name, data_dir)
         self.cancel_event = threading.Event()
         self.state = "asking"      # asking | downloading | cancelling | failed
         self._started = 0.0
@@ -95,7 +97,7 @@ class DownloadScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="download", exit_on_error=False, description="download")
     def _download(self) -> None:
         try:
-            download_dataset(self.dataset_name, cancel=self.cancel_event,
+            download_dataset(self.dataset_name, self.data_dir, cancel=self.cancel_event,
                              progress=lambda done, total, name: self.post_message(DownloadProgress(done, total, name)))
         except DownloadCancelled:
             self.post_message(DownloadEnded(False, cancelled=True))

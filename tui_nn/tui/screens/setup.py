@@ -44,27 +44,27 @@ BATCH_FULL, BATCH_MINI, BATCH_SAMPLE = "full", "mini", "sample"
 
 # Datasets are immutable once loaded (read-only arrays), so one process-wide cache serves
 # every visit of the setup screen and every test in a session.
-_DATASET_CACHE: dict[str, Dataset] = {}
+_DATASET_CACHE: dict[tuple[str | None, str], Dataset] = {}   # (data dir, name or path)
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_dataset(key: str) -> Dataset:
+def cached_dataset(key: str, data_dir: str | None = None) -> Dataset:
     """``load_dataset(key)``, loaded once per process (call it from a worker thread)."""
     with _CACHE_LOCK:
-        if key in _DATASET_CACHE:
-            return _DATASET_CACHE[key]
-    dataset = load_dataset(key)
+        if (data_dir, key) in _DATASET_CACHE:
+            return _DATASET_CACHE[(data_dir, key)]
+    dataset = load_dataset(key, data_dir)
     with _CACHE_LOCK:
-        _DATASET_CACHE[key] = dataset
+        _DATASET_CACHE[(data_dir, key)] = dataset
     return dataset
 
 
-def dataset_options() -> list[tuple[str, str]]:
+def dataset_options(data_dir: str | None = None) -> list[tuple[str, str]]:
     """The dataset choices: the embedded sample, each downloadable set with its state
     (cached, or the size to download), a path on disk."""
     options = [(f"{SAMPLE_NAME} (ready)", SAMPLE_NAME)]
     for name in DOWNLOADABLE:
-        status = dataset_status(name)
+        status = dataset_status(name, data_dir)
         state = "cached" if status.ready else f"download {human_bytes(status.download_bytes)}"
         options.append((f"{name} ({state})", name))
     options.append(("a path on disk", PATH_CHOICE))
@@ -126,6 +126,11 @@ class SetupScreen(Screen):
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
 
+    @property
+    def data_dir(self) -> str | None:
+        """Where downloaded datasets are cached: the app's --data-dir (None: the default)."""
+        return getattr(self.app, "data_dir", None)
+
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header()
@@ -148,7 +153,7 @@ class SetupScreen(Screen):
 
     def _field_row(self, name: str) -> FieldRow:
         if name == "dataset":
-            control = Select(dataset_options(), value=SAMPLE_NAME, allow_blank=False, compact=True,
+            control = Select(dataset_options(self.data_dir), value=SAMPLE_NAME, allow_blank=False, compact=True,
                              id="dataset")
             return FieldRow("Dataset", control, "", field=name, id="row-dataset")
         if name == "dataset_path":
@@ -197,7 +202,7 @@ class SetupScreen(Screen):
         if not self.query_one("#batch_size", Input).value:
             self.query_one("#batch_size", Input).value = "64"
         dataset_select = self.query_one("#dataset", Select)
-        known = {value for _, value in dataset_options()}
+        known = {value for _, value in dataset_options(self.data_dir)}
         if config.dataset in known:
             dataset_select.value = config.dataset
         else:
@@ -363,8 +368,8 @@ class SetupScreen(Screen):
     def _request_dataset(self) -> None:
         choice = self.query_one("#dataset", Select).value
         row = self.query_one("#row-dataset", FieldRow)
-        if choice in DOWNLOADABLE and not dataset_status(str(choice)).ready:
-            size = human_bytes(dataset_status(str(choice)).download_bytes)
+        if choice in DOWNLOADABLE and not dataset_status(str(choice), self.data_dir).ready:
+            size = human_bytes(dataset_status(str(choice), self.data_dir).download_bytes)
             self._set_dataset(None, str(choice),
                               f"{choice} is not downloaded yet ({size}): press ctrl+d to download it")
             self.app.refresh_bindings()
@@ -388,7 +393,7 @@ class SetupScreen(Screen):
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False, description="loading dataset")
     def _load_dataset(self, key: str) -> None:
         try:
-            dataset = cached_dataset(key)
+            dataset = cached_dataset(key, self.data_dir)
         except DatasetError as exc:
             self.post_message(DatasetLoaded(key, None, str(exc)))
         except Exception as exc:   # an unreadable file must not take the form down
@@ -461,7 +466,7 @@ class SetupScreen(Screen):
     # ------------------------------------------------------------- actions
     def _download_needed(self) -> str | None:
         choice = self.query_one("#dataset", Select).value
-        if choice in DOWNLOADABLE and not dataset_status(str(choice)).ready:
+        if choice in DOWNLOADABLE and not dataset_status(str(choice), self.data_dir).ready:
             return str(choice)
         return None
 
@@ -477,12 +482,12 @@ class SetupScreen(Screen):
 
         def downloaded(ok: bool | None) -> None:
             select = self.query_one("#dataset", Select)
-            select.set_options(dataset_options())
+            select.set_options(dataset_options(self.data_dir))
             select.value = name
             self.dataset_key = None
             self._request_dataset()
             self.app.refresh_bindings()
-        self.app.push_screen(DownloadScreen(name), downloaded)
+        self.app.push_screen(DownloadScreen(name, self.data_dir), downloaded)
 
     def action_start(self) -> None:
         if self._download_needed():
