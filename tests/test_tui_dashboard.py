@@ -415,3 +415,19 @@ def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
     text = chart.render()
     return {tuple(span.style.color.triplet) for span in text.spans
             if not isinstance(span.style, str) and span.style.color and span.style.color.triplet}
+
+
+def test_a_crashed_dashboard_never_exits_with_status_0(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from tui_nn.tui.app import ScratchnetApp, run_app\n"
+            "def broken(self):\n"
+            "    raise RuntimeError('a bug in the dashboard')\n"
+            "ScratchnetApp.action_help = broken\n"
+            "ScratchnetApp.on_ready = lambda self: self.call_later(self.action_help)\n"
+            "sys.exit(run_app(headless=True))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "a bug in the dashboard" in proc.stdout + proc.stderr

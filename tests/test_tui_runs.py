@@ -362,3 +362,17 @@ def test_snapshot_compare_screen(snap_compare, store, size):
     async def before(pilot):
         await settle(pilot)
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light", "textual-light"])
+async def test_every_theme_draws_the_runs_table(store, theme):
+    app = Host(RunsScreen(store))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.theme = theme       # ansi themes name colours (ansi_green) that rich does not know
+        await settle(pilot)
+        screen: RunsScreen = app.screen
+        assert app.return_code is None and isinstance(screen, RunsScreen)
+        assert table_names(screen) == ["cut short", "wide adam 1e-3", "sgd 0.1", "adam 3e-3"]
+        status_cells = [screen.query_one("#runs-table", DataTable).get_row_at(i) for i in range(4)]
+        assert all(status_cells)

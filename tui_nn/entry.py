@@ -4,9 +4,9 @@ headless command line. It sits above both, so neither imports the other."""
 from __future__ import annotations
 
 
-def _open_dashboard(data_dir: str | None) -> None:
+def _open_dashboard(data_dir: str | None) -> int:
     from .tui.app import run_app
-    run_app(data_dir=data_dir)
+    return run_app(data_dir=data_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,9 +39,9 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None, *,
-         dashboard: Callable[[str | None], None] | None = None) -> int:
-    """Run the command in ``argv``; without one, ``dashboard(data_dir)`` (the command line
-    knows nothing of the dashboard: ``tui_nn.entry`` hands it in)."""
+         dashboard: Callable[[str | None], int] | None = None) -> int:
+    """Run the command in ``argv``; without one, ``dashboard(data_dir)``, which returns the
+    exit status (the command line knows nothing of the dashboard: ``tui_nn.entry`` hands it in)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     data_dir = data_dir_of(args)
@@ -52,8 +52,7 @@ def main(argv: list[str] | None = None, *,
             if dashboard is None:
                 parser.print_usage(sys.stderr)
                 return fail("a command is needed (train, evaluate, runs, ...)")
-            dashboard(data_dir)
-            return EXIT_OK
+            return dashboard(data_dir)
         return args.handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

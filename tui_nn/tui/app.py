@@ -318,6 +318,9 @@ class ScratchnetApp(App[None]):
         yield SystemCommand("Keys", "Show every key binding", self.action_help)
 
 
-def run_app(data_dir: str | None = None) -> None:
-    """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` is --data-dir."""
-    ScratchnetApp(data_dir=data_dir).run()
+def run_app(data_dir: str | None = None, *, headless: bool = False) -> int:
+    """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` is --data-dir.
+    Returns the exit status: Textual sets a non-zero return code when the app crashed."""
+    app = ScratchnetApp(data_dir=data_dir)
+    app.run(headless=headless)
+    return app.return_code or 0

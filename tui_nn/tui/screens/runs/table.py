@@ -23,9 +23,11 @@ import time
 from functools import partial
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.color import Color, ColorParseError
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
@@ -163,7 +165,7 @@ class RunsScreen(Screen):
         self._fill_done = 0
         self._fill_keep: str | None = None
         self._cell_cache: dict[str, list[Cell]] = {}
-        self._styles: dict[str, str] | None = None
+        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -327,15 +329,20 @@ class RunsScreen(Screen):
         name = Text(self._texts[key][0], no_wrap=True, overflow="ellipsis", style="bold" if marked else "")
         return [Cell(Text(MARK if marked else " ", style="bold")), Cell(name), *cells]
 
-    def _status_styles(self) -> dict[str, str]:
+    def _status_styles(self) -> dict[str, Style]:
         if self._styles is not None:
             return self._styles
         variables = self.app.get_css_variables()
         styles = {}
         for status, variable in STATUS_STYLE.items():
-            colour = variables.get(variable, "")
+            # Theme variables are Textual colours ("ansi_green" in the ansi themes), which
+            # rich can't parse by name: go through Textual's Color to a rich colour.
+            try:
+                colour = Color.parse(variables.get(variable, "")).rich_color
+            except ColorParseError:
+                colour = None
             # errors are bold too, so they stand out without colour
-            styles[status] = f"{colour} bold" if variable == "text-error" else colour
+            styles[status] = Style(color=colour, bold=variable == "text-error")
         self._styles = styles
         return styles
 
