@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from tui_nn.training.events import RunEnded, Stopped
 from tui_nn.training.presets import PRESETS
 from tui_nn.tui.app import DARK_THEME, LIGHT_THEME, ScratchnetApp
+from tui_nn.tui.screens.confirm import ConfirmScreen
 from tui_nn.tui.screens.help import HelpScreen
 from tui_nn.tui.screens.setup import CUSTOM, SetupScreen
 from tui_nn.tui.screens.training import TrainingScreen
@@ -280,8 +281,9 @@ async def test_a_diverging_run_says_so_with_the_hint():
         assert app.last_result.status == "diverged"
 
 
-async def test_quitting_mid_run_ends_the_worker_at_once():
-    for key in ("q", "ctrl+c"):
+async def test_quitting_mid_run_asks_then_ends_the_worker_at_once():
+    # q then y; ctrl+c twice (as in a terminal); ctrl+q then y
+    for first, confirm in (("q", "y"), ("ctrl+c", "ctrl+c"), ("ctrl+q", "y")):
         app = ScratchnetApp(progress_interval=0.01)
         ended: list[tuple[float, object]] = []
         async with app.run_test(size=(80, 24)) as pilot:
@@ -291,17 +293,41 @@ async def test_quitting_mid_run_ends_the_worker_at_once():
             # exit whether or not its thread has returned, so the worker's state proves nothing).
             app.runner.add_listener(lambda event: ended.append((time.perf_counter(), event))
                                     if isinstance(event, RunEnded) else None)
+            await press_now(pilot, first)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what=f"{first} to ask")
+            assert app.return_code is None and app.training_active and not ended   # nothing lost yet
             pressed = time.perf_counter()
-            await press_now(pilot, key)
-            await wait_until(pilot, lambda: app.return_code is not None, what=f"{key} to quit")
+            await press_now(pilot, confirm)
+            await wait_until(pilot, lambda: app.return_code is not None, what=f"{confirm} to quit")
         exited = time.perf_counter() - pressed
         while not ended and time.perf_counter() - pressed < 2.0:
             time.sleep(0.01)
-        assert ended, f"{key}: the trainer did not end"
+        assert ended, f"{first}: the trainer did not end"
         when, event = ended[0]
-        assert isinstance(event, Stopped), key
-        assert when - pressed < 1.0 and exited < 1.0, (key, when - pressed, exited)
+        assert isinstance(event, Stopped), first
+        assert when - pressed < 1.0 and exited < 1.0, (first, when - pressed, exited)
         assert app.return_code == 0
+
+
+async def test_no_key_stops_a_live_run_without_asking():
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+        for key in ("b", "escape", "q"):
+            await press_now(pilot, key)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what=f"{key} to ask")
+            await press_now(pilot, "n")                       # keep training
+            await wait_until(pilot, lambda: app.screen is screen, what="the question to close")
+            assert app.training_active and screen.view.state == "running"
+        epoch = screen.view.epoch
+        await wait_until(pilot, lambda: screen.view.epoch > epoch, what="training to go on")
+        await press_now(pilot, "b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="b to ask")
+        await press_now(pilot, "y")                           # stop and go back
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
+        await app.workers.wait_for_complete()
+        assert app.last_result is not None and app.last_result.status == "stopped"
 
 
 async def test_the_last_configuration_is_remembered():

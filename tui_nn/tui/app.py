@@ -50,7 +50,7 @@ class ScratchnetApp(App[None]):
     CSS_PATH = [css_path("app.tcss"), SetupScreen.CSS_PATH]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
-                tooltip="Quit (stops a running run first)"),
+                tooltip="Quit (asks first while a run trains)"),
         # Ctrl+C quits as in any terminal program (Textual would otherwise copy with it).
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c"),
         Binding("f1", "help", "Help", id="help", tooltip="Show every key (also ?)"),
@@ -76,6 +76,7 @@ class ScratchnetApp(App[None]):
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
         self.run_store = RunStore(runs_dir())
         self._inspection = None       # InspectionData of the last ended run, built on demand
+        self._asking_to_quit = False  # the "Quit?" question is showing
 
     # ------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -212,6 +213,27 @@ class ScratchnetApp(App[None]):
             return False
         self.runner.stop()
         return True
+
+    def action_quit(self) -> None:
+        """Quit; while a run trains, ask first (the run is the user's work). Asked again
+        while the question shows (ctrl+c twice, as in a terminal), quit at once."""
+        if not self.training_active or self._asking_to_quit:
+            self.exit()
+            return
+        from .screens.confirm import ConfirmScreen
+
+        view = self.training_screen.view if self.training_screen is not None else None
+        where = f" (epoch {view.epoch} of {view.epochs})" if view is not None else ""
+        self._asking_to_quit = True
+
+        def answered(quit_now: bool | None) -> None:
+            self._asking_to_quit = False
+            if quit_now:
+                self.exit()
+        self.push_screen(ConfirmScreen(
+            "Quit?", f"A run is still training{where}. Quitting stops it after the current batch; "
+            "its weights and history so far are kept in the runs list.",
+            "Stop it and quit", "Keep training"), answered)
 
     def exit(self, *args, **kwargs) -> None:
         # Every way out (q, ctrl+q, ctrl+c, the palette) comes through here: stop the

@@ -17,6 +17,7 @@ from __future__ import annotations
 def help_screens() -> list[tuple[str, type]]:
     """(title, screen class) of every screen the app can show, in the order the help lists
     them. Imported on call, so importing ``screens`` loads no screen (and no Textual)."""
+    from .confirm import ConfirmScreen
     from .download import DownloadScreen
     from .help import HelpScreen
     from .inspect import (ConfusionScreen, DrawScreen, InspectKeysScreen, InspectScreen, MistakesScreen,
@@ -44,5 +45,6 @@ def help_screens() -> list[tuple[str, type]]:
         ("Draw a digit", DrawScreen),
         ("First-layer weights", WeightsScreen),
         ("Keys of an inspection screen", InspectKeysScreen),
+        ("Stop or quit a training run? (asked first)", ConfirmScreen),
         ("This help", HelpScreen),
     ]

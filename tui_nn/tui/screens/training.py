@@ -51,9 +51,10 @@ class TrainingScreen(Screen):
                 tooltip="Stop training; the trained weights and the history are kept"),
         Binding("i", "inspect", "Inspect", id="inspect",
                 tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
-        Binding("b", "back", "Setup", id="back", tooltip="Back to the setup screen"),
+        Binding("b", "back", "Setup", id="back",
+                tooltip="Back to the setup screen (asks before stopping a live run)"),
         Binding("escape", "back", "Setup", id="back-escape", show=False),
-        Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (stops a running run first)"),
+        Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (asks first while a run trains)"),
         Binding("question_mark", "app.help", "Help", id="help-question-mark", show=False),
     ]
 
@@ -297,6 +298,19 @@ class TrainingScreen(Screen):
         self.app.open_inspection()
 
     def action_back(self) -> None:
-        if not self.view.state.ended and self.app.stop_training():
-            self.notify("The run was stopped; its weights and history are kept.", timeout=3)
-        self.app.pop_screen()
+        """Back to setup; a run still training is the user's work, so ask before stopping it."""
+        if self.view.state.ended or not self.app.training_active:
+            self.app.pop_screen()
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(stop: bool | None) -> None:
+            if not stop:
+                return
+            if self.app.stop_training():
+                self.notify("The run was stopped; its weights and history are kept.", timeout=3)
+            self.app.pop_screen()
+        self.app.push_screen(ConfirmScreen(
+            "Stop this run?", f"The run is at epoch {self.view.epoch} of {self.view.epochs}. Going back to "
+            "setup stops it after the current batch; its weights and history so far are kept.",
+            "Stop and go back", "Keep training"), answered)
