@@ -641,3 +641,170 @@ def test_real_fashion_mnist(fashion_mnist_dir):
     assert np.bincount(ds.y_test, minlength=10).tolist() == [1000] * 10
     assert ds.x_train.min() == 0 and ds.x_train.max() == 255
     assert ds.x_test.min() == 0 and ds.x_test.max() == 255
+
+
+# ---------------------------------------------------------------------------------------------
+# damaged and hostile files: refused early, one line naming the file, never a traceback or a
+# MemoryError (the deflate bombs, measured in a child process, are in test_memory_bombs.py)
+
+from tests.fixtures.hostile import npy_bytes, npy_header, stored, write_zip  # noqa: E402
+
+
+def good_npz(path: Path) -> Path:
+    x, y = random_images(40), random_labels(40)
+    return write_npz(path, x_train=x, y_train=y, x_test=x[:5], y_test=y[:5])
+
+
+def test_npz_truncated_zip(tmp_path):
+    data = good_npz(tmp_path / "full.npz").read_bytes()
+    path = tmp_path / "cut.npz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "not a readable .npz", "truncated or damaged zip")
+
+
+def test_npz_bit_flipped_in_the_data(tmp_path):
+    path = good_npz(tmp_path / "flipped.npz")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x10  # inside x_train's pixels: only the CRC can tell
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "not a readable .npz", "damaged")
+
+
+def test_npz_bit_flipped_in_the_zip_directory(tmp_path):
+    path = good_npz(tmp_path / "flipped.npz")
+    data = bytearray(path.read_bytes())
+    data[-30] ^= 0xFF  # in the central directory / end record
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "not a readable .npz")
+
+
+def test_npz_member_that_is_not_npy(tmp_path):
+    x, y = random_images(2), random_labels(2)
+    path = write_zip(tmp_path / "odd.npz", [
+        stored("x_train.npy", b"hello, I am not an array" * 10), stored("y_train.npy", npy_bytes(y)),
+        stored("x_test.npy", npy_bytes(x)), stored("y_test.npy", npy_bytes(y))])
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "x_train", "not a .npy array")
+
+
+def test_npz_text_file_says_what_it_is(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("label,pixel0,pixel1\n1,0,0\n")
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    message = assert_dataset_error(ei, path, "is a text file, not an .npz")
+    assert "unsafe" not in message and "pickle" not in message
+
+
+def test_npz_declared_shape_larger_than_the_member(tmp_path):
+    """x_train's .npy header announces 10^12 images: refused from the header, nothing allocated."""
+    y = random_labels(2)
+    path = write_zip(tmp_path / "huge.npz", [
+        stored("x_train.npy", npy_header((10**12, 784), np.uint8) + bytes(784 * 2)),
+        stored("y_train.npy", npy_bytes(y)), stored("x_test.npy", npy_bytes(random_images(2))),
+        stored("y_test.npy", npy_bytes(y))])
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "x_train", "(1000000000000, 784)", "1,568 bytes")
+
+
+def test_npz_array_over_the_size_limit(tmp_path, monkeypatch):
+    import tui_nn.fileio as fileio
+
+    monkeypatch.setattr(fileio, "MAX_NPZ_ARRAY_BYTES", 10_000)
+    path = good_npz(tmp_path / "big.npz")
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert_dataset_error(ei, path, "x_train", "31,360 bytes", "limit")
+
+
+def test_csv_first_line_over_128_kib(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("label," + "x" * 200_000 + "\n1,2\n")
+    with pytest.raises(DatasetError) as ei:
+        read_kaggle_csv(path)
+    assert_dataset_error(ei, path, "first line", "128 KiB")
+    with pytest.raises(DatasetError) as ei:
+        load_dataset(str(path))
+    assert_dataset_error(ei, path, "first line")
+
+
+def test_idx_raw_header_count_larger_than_the_file(tmp_path):
+    """A raw IDX header announcing 1.4e9 images in a 1.1 GB (sparse) file: refused by comparing
+    the header with the file size, before reading or allocating anything."""
+    path = tmp_path / "train-images-idx3-ubyte"
+    with open(path, "wb") as fh:
+        fh.write(struct.pack(">IIII", 0x803, 1_400_000_000, 28, 28))
+        fh.truncate(1_100_000_000)
+    with pytest.raises(DatasetError) as ei:
+        read_idx_images(path)
+    assert_dataset_error(ei, path, "1400000000 images", "1099999984 bytes follow")
+
+
+def test_idx_raw_labels_count_larger_than_the_file(tmp_path):
+    path = write(tmp_path / "train-labels-idx1-ubyte", idx_labels_bytes(random_labels(100), count=1_400_000_000),
+                 gz=False)
+    with pytest.raises(DatasetError) as ei:
+        read_idx_labels(path)
+    assert_dataset_error(ei, path, "1400000000 labels", "truncated")
+
+
+def test_idx_gz_header_count_over_the_limit(tmp_path):
+    path = write(tmp_path / "train-images-idx3-ubyte.gz", idx_images_bytes(random_images(3), count=1_400_000_000),
+                 gz=True)
+    with pytest.raises(DatasetError) as ei:
+        read_idx_images(path)
+    assert_dataset_error(ei, path, "1400000000 images", "limit")
+
+
+def _special_entries(directory: Path):
+    import os
+
+    fifo = directory / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "train-images-idx3-ubyte")
+    sub = directory / "dir"
+    (sub / "train-images-idx3-ubyte").mkdir(parents=True)
+    loop = directory / "loop"
+    loop.mkdir()
+    (loop / "train-images-idx3-ubyte").symlink_to("train-images-idx3-ubyte")
+    dangling = directory / "dangling"
+    dangling.mkdir()
+    (dangling / "train-images-idx3-ubyte").symlink_to("nowhere/train-images-idx3-ubyte")
+    for d in (fifo, sub, loop, dangling):
+        write(d / "train-labels-idx1-ubyte.gz", idx_labels_bytes(random_labels(3)), gz=True)
+    return {"fifo": (fifo, "is a FIFO, not a file"), "dir": (sub, "is a directory, not a file"),
+            "loop": (loop, "is a symlink loop"), "dangling": (dangling, "is a broken symlink")}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir", "loop", "dangling"])
+def test_idx_directory_with_something_else_in_place_of_the_images(tmp_path, kind):
+    """Run in a child process with a time limit: opening a FIFO must never block."""
+    import subprocess
+    import sys
+
+    directory, phrase = _special_entries(tmp_path)[kind]
+    code = ("import sys\nfrom tui_nn.datasets import load_dataset, DatasetError\n"
+            "try:\n    load_dataset(sys.argv[1])\nexcept DatasetError as e:\n    print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(directory)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    message = proc.stdout.strip()
+    assert "\n" not in message
+    assert "train-images-idx3-ubyte" in message and phrase in message, message
+
+
+def test_a_fifo_given_as_a_file_is_named_as_such(tmp_path):
+    import os
+
+    for name in ("pipe.npz", "pipe.csv"):
+        os.mkfifo(tmp_path / name)
+        with pytest.raises(DatasetError) as ei:
+            load_dataset(str(tmp_path / name))
+        assert_dataset_error(ei, tmp_path / name, "is a FIFO, not a file")

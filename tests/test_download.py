@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,6 +99,8 @@ class Behaviour:
     ranges: bool = True                                      # honour "Range: bytes=N-"
     break_after: dict[str, int] = field(default_factory=dict)  # path -> body bytes sent before closing
     break_times: dict[str, int] = field(default_factory=dict)  # path -> how many responses to break
+    trickle: dict[str, float] = field(default_factory=dict)    # path -> seconds between single bytes
+    redirects: dict[str, str] = field(default_factory=dict)    # path -> Location of a 302
     requests: list[tuple[str, str | None, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,6 +114,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         b: Behaviour = self.server.behaviour  # type: ignore[attr-defined]
         range_header = self.headers.get("Range")
+        if self.path in b.redirects:
+            with b.lock:
+                b.requests.append((self.path, range_header, 302))
+            self.send_response(302)
+            self.send_header("Location", b.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = b.files.get(self.path)
         if body is None:
             with b.lock:
@@ -143,6 +154,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if self.path in b.trickle:  # one byte at a time, each well within the client's read timeout
+            try:
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(b.trickle[self.path])
+            except OSError:
+                pass  # the client gave up
+            self.close_connection = True
             return
         self.wfile.write(payload)
 
@@ -317,6 +338,63 @@ def test_wrong_size_is_refused_before_downloading_it(server, data_dir):
     download_dataset(spec, data_dir, log=lines.append, timeout=TIMEOUT)
     assert_complete(data_dir / "tiny")
     assert any(f"expected {len(FILES[IMAGES]):,}" in line and "not the published file" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# slow and misdirecting mirrors
+
+LABELS = "train-labels-idx1-ubyte.gz"
+
+
+def test_a_trickling_mirror_is_abandoned_at_its_deadline_for_the_next_one(server, data_dir):
+    """One byte every 1.5 s never trips a 2 s read timeout; the per-file deadline
+    (2 x timeout + size / 16 KiB/s, about 4 s here) does."""
+    slow = server.mirror("slow")
+    server.behaviour.trickle[f"/slow/{LABELS}"] = 1.5
+    spec = make_spec(slow, server.mirror("good"))
+    lines: list[str] = []
+    t0 = time.monotonic()
+    download_dataset(spec, data_dir, log=lines.append, timeout=2)
+    elapsed = time.monotonic() - t0
+    assert_complete(data_dir / "tiny")
+    assert elapsed < 15, elapsed
+    assert any("too slow" in line and "deadline" in line for line in lines), lines
+    # the next mirror delivers the file (resuming what the slow one sent, then checking the md5)
+    assert [status for _, status in server.requests_for("good", LABELS)] in ([200], [206])
+
+
+def test_a_trickling_only_mirror_fails_with_the_reason(server, data_dir):
+    slow = server.mirror("slow", {LABELS: FILES[LABELS]})
+    server.behaviour.trickle[f"/slow/{LABELS}"] = 1.5
+    spec = make_spec(slow)
+    t0 = time.monotonic()
+    with pytest.raises(DownloadError) as ei:
+        download_dataset(spec, data_dir, timeout=2)
+    assert time.monotonic() - t0 < 15
+    assert "too slow" in str(ei.value) and LABELS in ei.value.summary
+
+
+@pytest.mark.parametrize("target", ["ftp://127.0.0.1:{port}/pub/" + IMAGES, "file:///etc/passwd"],
+                         ids=["ftp", "file"])
+def test_a_redirect_to_another_scheme_is_refused_naming_the_target(server, refused_url, data_dir, target):
+    port = refused_url.rsplit(":", 1)[1].strip("/")
+    target = target.format(port=port)
+    moved = server.mirror("moved")
+    server.behaviour.redirects[f"/moved/{IMAGES}"] = target
+    spec = make_spec(moved, server.mirror("good"))
+    lines: list[str] = []
+    download_dataset(spec, data_dir, log=lines.append, timeout=TIMEOUT)
+    assert_complete(data_dir / "tiny")
+    refusal = [line for line in lines if IMAGES in line and target in line]
+    assert refusal and "not http" in refusal[0], lines
+    # the http host itself is not blamed: its other files still come from it
+    assert server.requests_for("moved", LABELS) == [(None, 200)]
+    assert server.requests_for("good", IMAGES) == [(None, 200)]
+
+    only = make_spec(moved, name="tiny2")
+    with pytest.raises(DownloadError) as ei:
+        download_dataset(only, data_dir, timeout=TIMEOUT)
+    assert target in str(ei.value) and "redirect" in str(ei.value)
 
 
 # ---------------------------------------------------------------------------------------------

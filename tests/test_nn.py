@@ -436,3 +436,80 @@ def test_adam_honours_non_default_betas():
     opt.step(np.array([2.0]))
     assert p[0] == pytest.approx((1 - 0.1 / (1 + 1e-8)) - 0.1 * (5 / 3) / (np.sqrt(8 / 3) + 1e-8), rel=1e-12)
     assert p[0] == pytest.approx(0.797937929, rel=1e-9)   # the same, written out
+
+
+# ---------------------------------------------------------------------------------------------
+# damaged and hostile model files: a ModelFileError naming the file, never a traceback or a
+# MemoryError (the deflate bomb, measured in a child process, is in test_memory_bombs.py)
+
+
+def _saved_model(tmp_path):
+    net = Network(Architecture((784, 12, 10)), rng=np.random.default_rng(3))
+    path = tmp_path / "model.npz"
+    save_model(net, path, extra_params={"best": net.params})
+    return path
+
+
+def _damaged(tmp_path, how):
+    from tests.fixtures.hostile import npy_bytes, npy_header, stored, write_zip
+
+    path = _saved_model(tmp_path)
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    elif how == "bit-flipped":
+        data[len(data) // 2] ^= 0x04  # inside the parameters: only the CRC can tell
+        path.write_bytes(bytes(data))
+    elif how == "text":
+        path.write_text("epoch,loss\n1,0.5\n")
+    else:
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files}
+        members = [stored(f"{k}.npy", npy_bytes(v)) for k, v in arrays.items() if k != "params"]
+        if how == "member-not-npy":
+            members.append(stored("params.npy", b"PK not an array at all" * 20))
+        elif how == "huge-declared-shape":
+            members.append(stored("params.npy", npy_header((10**12,), np.float32) + bytes(400)))
+        elif how == "shape-not-the-architecture":
+            members.append(stored("params.npy", npy_bytes(np.zeros(100, np.float32))))
+        path.unlink()
+        write_zip(path, members)
+    return path
+
+
+@pytest.mark.parametrize("how, phrase", [
+    ("truncated", "not a readable .npz (truncated or damaged zip)"),
+    ("bit-flipped", "damaged"),
+    ("text", "is a text file, not an .npz"),
+    ("member-not-npy", "params is not a .npy array"),
+    ("huge-declared-shape", "(1000000000000,)"),
+    ("shape-not-the-architecture", "needs 9550"),
+])
+def test_damaged_model_files_are_refused_with_the_reason(tmp_path, how, phrase):
+    path = _damaged(tmp_path, how)
+    with pytest.raises(ModelFileError) as ei:
+        load_model(path)
+    message = str(ei.value)
+    assert message.startswith(str(path)) and "\n" not in message and phrase in message, message
+
+
+@pytest.mark.parametrize("how", ["truncated", "bit-flipped", "member-not-npy", "huge-declared-shape"])
+def test_evaluate_on_a_damaged_model_says_why_in_one_line(tmp_path, how):
+    import subprocess
+    import sys
+
+    path = _damaged(tmp_path, how)
+    proc = subprocess.run([sys.executable, "-m", "tui_nn", "evaluate", str(path), "--dataset", "mnist-sample"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and "Error:" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0], proc.stderr
+
+
+def test_a_fifo_is_not_a_model_file(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "model.npz")
+    with pytest.raises(ModelFileError, match="is a FIFO, not a file"):
+        load_model(tmp_path / "model.npz")

@@ -10,6 +10,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..fileio import MAX_NPZ_ARRAY_BYTES, NotAFileError, describe_non_file, open_regular
 from .dataset import IMAGE_PIXELS, DatasetError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -24,21 +25,33 @@ def fail(path: str | os.PathLike[str], what: str) -> DatasetError:
 
 
 def require_file(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` as a Path, or raise a DatasetError if it is not a readable regular file."""
-    p = Path(path)
-    if not p.exists():
-        raise fail(path, "does not exist")
-    if p.is_dir():
-        raise fail(path, "is a directory, expected a file")
-    if not p.is_file():
-        raise fail(path, "is not a regular file")
-    return p
+    """Return ``path`` as a Path, or raise a DatasetError saying what stands there instead of a
+    regular file (nothing, a directory, a FIFO, a symlink loop...). Opens nothing."""
+    problem = describe_non_file(path)
+    if problem == "is a directory, not a file":
+        problem = "is a directory, expected a file"
+    if problem is not None:
+        raise fail(path, problem)
+    return Path(path)
+
+
+def open_file(path: str | os.PathLike[str]):
+    """``path`` opened for binary reading; DatasetError for anything but a readable regular file
+    (a FIFO is refused without ever blocking on it)."""
+    require_file(path)
+    try:
+        return open_regular(path)
+    except NotAFileError as exc:
+        raise fail(path, str(exc)) from None
+    except OSError as exc:
+        raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def is_gzip(path: str | os.PathLike[str]) -> bool:
     """True when the file starts with the gzip magic bytes 1f 8b (whatever its extension)."""
+    fh = open_file(path)
     try:
-        with open(path, "rb") as fh:
+        with fh:
             return fh.read(2) == GZIP_MAGIC
     except OSError as exc:
         raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
@@ -52,6 +65,13 @@ def read_maybe_gzip(path: str | os.PathLike[str]) -> bytes:
 # The deflate format cannot expand data more than about 1032:1, so a gzip file of n bytes holds
 # at most this many times n bytes: a header announcing more is a lie, whatever follows.
 MAX_GZIP_RATIO = 1100
+
+# The largest array a reader allocates (IDX payload, .npz member): 4 GiB, about 5.4 million images.
+MAX_ARRAY_BYTES = MAX_NPZ_ARRAY_BYTES
+# A gzip file inflating to more than BOMB_FLOOR bytes may compress at most MAX_INFLATE_RATIO:1
+# (MNIST-like IDX files compress 2-5:1; a deflate bomb about 1000:1). Same rule as for .npz members.
+BOMB_FLOOR = 64 << 20
+MAX_INFLATE_RATIO = 100
 READ_CHUNK = 1 << 20
 
 
@@ -64,11 +84,7 @@ def iter_file_bytes(path: str | os.PathLike[str], chunk: int = READ_CHUNK) -> It
     grows its buffer). Raises DatasetError naming the file for a missing or unreadable file, a
     truncated gzip stream or corrupt gzip data.
     """
-    require_file(path)
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
+    fh = open_file(path)
     with fh:
         try:
             first = fh.read(max(chunk, 2))
@@ -83,31 +99,42 @@ def iter_file_bytes(path: str | os.PathLike[str], chunk: int = READ_CHUNK) -> It
                 except OSError as exc:
                     raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
             return
-        decompressor = zlib.decompressobj(wbits=31)
-        data = first
-        while data:
+        def more() -> bytes:
             try:
-                out = decompressor.decompress(data)
-                while decompressor.eof and decompressor.unused_data:
-                    rest = decompressor.unused_data
-                    if len(rest) < 2:
-                        break  # the next member's magic may straddle two reads
-                    if rest[:2] != GZIP_MAGIC:
-                        if rest.strip(b"\0"):  # zero padding after the last member is allowed
-                            raise zlib.error("data after the end of the compressed stream")
-                        break
-                    if out:
-                        yield out
-                    decompressor = zlib.decompressobj(wbits=31)
-                    out = decompressor.decompress(rest)
-            except zlib.error as exc:
-                raise fail(path, f"corrupt gzip data ({exc})") from None
-            if out:
-                yield out
-            try:
-                data = fh.read(chunk)
+                return fh.read(chunk)
             except OSError as exc:
                 raise fail(path, f"cannot be read ({exc.strerror or exc})") from None
+
+        # Each call inflates at most ``chunk`` bytes (max_length), so even a deflate bomb costs
+        # one chunk of memory at a time.
+        decompressor = zlib.decompressobj(wbits=31)
+        pending = first
+        while True:
+            if not pending:
+                pending = more()
+                if not pending:
+                    break
+            if decompressor.eof:
+                # Between members: the next one starts with the gzip magic, or zeros pad the end.
+                if len(pending) < 2:
+                    extra = more()
+                    if extra:
+                        pending += extra
+                        continue
+                if pending[:2] == GZIP_MAGIC:
+                    decompressor = zlib.decompressobj(wbits=31)
+                elif pending.strip(b"\0"):
+                    raise fail(path, "corrupt gzip data (data after the end of the compressed stream)")
+                else:
+                    pending = b""
+                    continue
+            try:
+                out = decompressor.decompress(pending, chunk)
+            except zlib.error as exc:
+                raise fail(path, f"corrupt gzip data ({exc})") from None
+            pending = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
+            if out:
+                yield out
         if not decompressor.eof:
             raise fail(path, "truncated gzip stream (the compressed data ends before the end-of-stream marker)") from None
 

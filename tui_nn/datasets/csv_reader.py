@@ -21,7 +21,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ._io import GZIP_ERRORS, fail, is_gzip, require_file
+from ._io import GZIP_ERRORS, GZIP_MAGIC, fail, is_gzip, open_file, require_file
 from .dataset import IMAGE_PIXELS
 
 LABEL_COLUMN = "label"
@@ -32,16 +32,18 @@ _EXPECTED = (
     f"or {IMAGE_PIXELS} (pixel0..pixel{IMAGE_PIXELS - 1}, unlabelled)"
 )
 _READ_ERRORS = GZIP_ERRORS + (UnicodeDecodeError,)
+# The longest first line accepted (the csv module's own field limit is 128 KiB too).
+MAX_HEADER_CHARS = 128 * 1024
 
 
 @contextmanager
 def _open_text(path: str | os.PathLike[str]) -> Iterator[io.TextIOBase]:
-    if is_gzip(path):
-        with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            yield fh
-    else:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            yield fh
+    raw = open_file(path)  # a regular file, opened without blocking on a FIFO
+    gz = raw.read(2) == GZIP_MAGIC
+    raw.seek(0)
+    with raw, (gzip.open(raw, "rt", encoding="utf-8-sig", newline="") if gz
+               else io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")) as fh:
+        yield fh
 
 
 def read_csv_header(path: str | os.PathLike[str]) -> list[str]:
@@ -53,7 +55,15 @@ def read_csv_header(path: str | os.PathLike[str]) -> list[str]:
     require_file(path)
     try:
         with _open_text(path) as fh:
-            header = next(csv.reader(fh), None)
+            # One bounded read: a header is about 7 KB; a longer first line is no digit CSV (and
+            # the csv module would raise for a field over its 128 KiB limit).
+            first = fh.readline(MAX_HEADER_CHARS + 1)
+        if len(first) > MAX_HEADER_CHARS:
+            raise fail(path, f"the first line is longer than {MAX_HEADER_CHARS >> 10} KiB: not a header row "
+                             "(expected label,pixel0..pixel783 or pixel0..pixel783, about 7 KB)")
+        header = next(csv.reader([first]), None)
+    except csv.Error as exc:
+        raise fail(path, f"malformed CSV header ({exc})") from None
     except EOFError:
         raise fail(path, "truncated gzip stream") from None
     except UnicodeDecodeError:

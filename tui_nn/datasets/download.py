@@ -9,7 +9,11 @@ For each file that is not already in the cache:
    server ignores ranges;
 2. a connection that breaks after some progress is resumed (up to ``RESUMES_PER_MIRROR`` times);
    a mirror that refuses (HTTP error, connection refused, unknown host, timeout, wrong size) is
-   skipped for the next one;
+   skipped for the next one. Besides the per-read ``timeout``, each mirror has an overall
+   deadline per file, ``2 * timeout + size / MIN_RATE`` (16 KiB/s): a mirror trickling data
+   slower than that is abandoned for the next one;
+   a redirect is followed only to an http(s) URL: any other scheme (ftp:, file:...) is refused,
+   naming the target, and blamed on the redirect, not on the host;
 3. the complete file's size and MD5 are checked against the catalogue; a mismatch discards it;
 4. only then is it renamed to its real name, so a file under its real name is always complete.
 
@@ -49,6 +53,10 @@ CHUNK = 64 * 1024
 RESUMES_PER_MIRROR = 3
 PROGRESS_INTERVAL = 0.1
 DEFAULT_TIMEOUT = 20.0
+# Overall deadline for one file from one mirror (resumes included): 2 x timeout (connect and first
+# answer) + size / MIN_RATE. A mirror trickling slower than that is abandoned for the next one,
+# even if each read stays within ``timeout``.
+MIN_RATE = 16 * 1024
 USER_AGENT = "scratchnet-tui (+https://pypi.org/project/scratchnet-tui/; Python urllib)"
 
 
@@ -159,6 +167,11 @@ def download_dataset(
 # one file
 
 
+def file_deadline(size: int, timeout: float) -> float:
+    """Seconds one mirror is given to deliver a file of ``size`` bytes (see MIN_RATE)."""
+    return 2 * timeout + size / MIN_RATE
+
+
 def _fetch(f: RemoteFile, directory: Path, meter: "_Meter", cancel: threading.Event, timeout: float,
            say: Callable[[str], None], dead_hosts: dict[str, str]) -> list[tuple[str, str]]:
     """Fetch one file, trying its mirrors in order. Returns [] on success, else every (url, reason).
@@ -178,6 +191,7 @@ def _fetch(f: RemoteFile, directory: Path, meter: "_Meter", cancel: threading.Ev
             continue
         resumes = 0
         fresh_retry = True
+        deadline = time.monotonic() + file_deadline(f.size, timeout)
         while True:
             if cancel.is_set():
                 raise _cancelled_file(f, directory)
@@ -189,7 +203,7 @@ def _fetch(f: RemoteFile, directory: Path, meter: "_Meter", cancel: threading.Ev
                 if offset < f.size:
                     if offset:
                         say(f"{f.name}: resuming at {human_bytes(offset)} from {url}")
-                    _transfer(url, part, offset, f, meter, cancel, timeout)
+                    _transfer(url, part, offset, f, meter, cancel, timeout, deadline)
             except _Broken as exc:
                 resumes += 1
                 if resumes <= RESUMES_PER_MIRROR:
@@ -235,7 +249,7 @@ def _fetch(f: RemoteFile, directory: Path, meter: "_Meter", cancel: threading.Ev
 
 
 def _transfer(url: str, part: Path, offset: int, f: RemoteFile, meter: "_Meter",
-              cancel: threading.Event, timeout: float) -> None:
+              cancel: threading.Event, timeout: float, deadline: float | None = None) -> None:
     """Append the rest of ``f`` (from ``offset``) to ``part``. Returns when the file has ``f.size``
     bytes; raises _Broken, _Restart, _MirrorFailed, _DiskError or DownloadCancelled."""
     import http.client
@@ -245,9 +259,16 @@ def _transfer(url: str, part: Path, offset: int, f: RemoteFile, meter: "_Meter",
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
+    if deadline is None:
+        deadline = time.monotonic() + file_deadline(f.size, timeout)
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        raise _MirrorFailed(f"{url} is not an http(s) URL; refused")
     request = urllib.request.Request(url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https only)
+        response = _opener().open(request, timeout=timeout)
+    except _BadRedirect as exc:
+        raise _MirrorFailed(str(exc)) from None
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and offset:
@@ -295,6 +316,12 @@ def _transfer(url: str, part: Path, offset: int, f: RemoteFile, meter: "_Meter",
                     raise _MirrorFailed(reason) from None
                 if not chunk:
                     break
+                now = time.monotonic()
+                if now > deadline:
+                    allowed = file_deadline(f.size, timeout)
+                    raise _MirrorFailed(
+                        f"too slow: {human_bytes(offset + got + len(chunk))} of {human_bytes(f.size)} when the "
+                        f"deadline of {allowed:.1f} s ran out (2 x timeout + size at {MIN_RATE // 1024} KiB/s)")
                 try:
                     fh.write(chunk)
                 except OSError as exc:
@@ -315,6 +342,31 @@ def _transfer(url: str, part: Path, offset: int, f: RemoteFile, meter: "_Meter",
             if got:
                 raise _Broken(f"connection closed after {human_bytes(offset + got)} of {human_bytes(f.size)}")
             raise _MirrorFailed(f"connection closed before any data (at byte {offset:,} of {f.size:,})")
+
+
+class _BadRedirect(Exception):
+    """A server redirected to a URL that is not http(s)."""
+
+
+def _opener():
+    """A urllib opener whose redirects may only lead to http(s) URLs."""
+    import urllib.request
+
+    class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        def http_error_302(self, req, fp, code, msg, headers):
+            from urllib.parse import urljoin, urlsplit
+
+            location = headers.get("location") or headers.get("uri")
+            if location:
+                target = urljoin(req.full_url, location.strip())
+                if urlsplit(target).scheme.lower() not in ("http", "https"):
+                    fp.close()
+                    raise _BadRedirect(f"redirected (HTTP {code}) to {target}, which is not http(s); refused")
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    return urllib.request.build_opener(HttpOnlyRedirects)
 
 
 def _verify(part: Path, f: RemoteFile) -> str | None:

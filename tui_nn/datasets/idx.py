@@ -22,7 +22,19 @@ from typing import Iterator
 
 import numpy as np
 
-from ._io import MAX_GZIP_RATIO, empty_images, empty_labels, fail, iter_file_bytes, readonly
+from ._io import (
+    BOMB_FLOOR,
+    MAX_ARRAY_BYTES,
+    MAX_GZIP_RATIO,
+    MAX_INFLATE_RATIO,
+    describe_non_file,
+    empty_images,
+    empty_labels,
+    fail,
+    is_gzip,
+    iter_file_bytes,
+    readonly,
+)
 from .dataset import DIGIT_NAMES, IMAGE_PIXELS, IMAGE_SIDE, Dataset, DatasetError
 
 IMAGES_MAGIC = 0x00000803
@@ -63,12 +75,29 @@ def _read_idx(path: str | os.PathLike[str], header: struct.Struct, magic: int, k
 
 
 def _read_payload(path: str | os.PathLike[str], chunks: Iterator[bytes], first: bytes, expected: int,
-                  what: str) -> np.ndarray:
+                  what: str, header_size: int) -> np.ndarray:
     """The ``expected`` bytes after the header, streamed into one read-only uint8 array (no
-    intermediate copy of the whole file); DatasetError if the file holds fewer or more."""
-    if expected > MAX_GZIP_RATIO * max(os.path.getsize(path), 1) + len(first):
-        # A header announcing more than the file can possibly hold: count, don't allocate.
-        raise _length_error(path, len(first) + sum(len(c) for c in chunks), expected, what)
+    intermediate copy of the whole file); DatasetError if the file holds fewer or more. Sizes are
+    checked before memory is taken: a raw file's size must be the header's count x item size plus
+    the header; a gzip file may not announce more than MAX_ARRAY_BYTES, nor more than its size
+    times MAX_GZIP_RATIO (deflate's ceiling) or, above BOMB_FLOOR, times MAX_INFLATE_RATIO."""
+    gz = is_gzip(path)
+    file_size = os.path.getsize(path)
+    if gz:
+        if expected > MAX_ARRAY_BYTES:
+            raise fail(path, f"header announces {what} ({expected:,} bytes), over the "
+                             f"{MAX_ARRAY_BYTES >> 30} GiB limit per array")
+        if expected > MAX_GZIP_RATIO * max(file_size, 1) + len(first):
+            # A header announcing more than the file can possibly hold: count, don't allocate.
+            raise _length_error(path, len(first) + sum(len(c) for c in chunks), expected, what)
+        if expected > BOMB_FLOOR and expected > MAX_INFLATE_RATIO * file_size:
+            raise fail(path, f"header announces {what} ({expected:,} bytes) from {file_size:,} compressed "
+                             f"bytes: it compresses {expected / file_size:,.0f}:1, a deflate bomb, refused "
+                             f"(at most {MAX_INFLATE_RATIO}:1 above {BOMB_FLOOR >> 20} MiB)")
+    else:
+        body = file_size - header_size
+        if body != expected:  # a raw file's size says it all: compare before reading anything
+            raise _length_error(path, body, expected, what)
     out = np.empty(expected, dtype=np.uint8)
     pos = 0
     for piece in itertools.chain((first,), chunks):
@@ -88,7 +117,8 @@ def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
     (_, count, rows, cols), chunks, rest = _read_idx(path, _IMAGES_HEADER, IMAGES_MAGIC, "images")
     if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
         raise fail(path, f"images are {rows}x{cols}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")
-    pixels = _read_payload(path, chunks, rest, count * IMAGE_PIXELS, f"{count} images of {rows}x{cols}")
+    pixels = _read_payload(path, chunks, rest, count * IMAGE_PIXELS, f"{count} images of {rows}x{cols}",
+                           _IMAGES_HEADER.size)
     # A view of a read-only owner: NumPy refuses to make it writable again.
     return pixels.reshape(count, IMAGE_PIXELS)
 
@@ -96,7 +126,7 @@ def read_idx_images(path: str | os.PathLike[str]) -> np.ndarray:
 def read_idx_labels(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX label file (gzip or raw) into a read-only uint8 array of shape (n,), values 0..9."""
     (_, count), chunks, rest = _read_idx(path, _LABELS_HEADER, LABELS_MAGIC, "labels")
-    labels = _read_payload(path, chunks, rest, count, f"{count} labels")
+    labels = _read_payload(path, chunks, rest, count, f"{count} labels", _LABELS_HEADER.size)
     if labels.size and labels.max() >= N_LABELS:
         i = int(np.argmax(labels >= N_LABELS))
         raise fail(path, f"label {labels[i]} at index {i} is outside 0..{N_LABELS - 1}")
@@ -108,7 +138,11 @@ def _find_one(directory: Path, prefix: str) -> Path | None:
 
     When both a raw and a ``.gz`` copy exist (``gunzip -k``), the raw one is used (no decompression).
     """
-    found = sorted(p for p in directory.iterdir() if p.name.startswith(prefix) and p.is_file())
+    matching = sorted(p for p in directory.iterdir() if p.name.startswith(prefix))
+    found = [p for p in matching if describe_non_file(p) is None]
+    if not found and matching:
+        # Only something else stands there (a FIFO, a directory, a symlink loop...): say what.
+        raise fail(matching[0], describe_non_file(matching[0]) or "is not a regular file")
     if len(found) > 1:
         raw = [p for p in found if not p.name.endswith(".gz")]
         if len(raw) == 1:

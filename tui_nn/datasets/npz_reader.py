@@ -8,7 +8,6 @@ is accepted and flattened). Everything is returned as read-only uint8.
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,16 @@ from .dataset import DIGIT_NAMES, IMAGE_PIXELS, IMAGE_SIDE, Dataset
 
 REQUIRED_KEYS = ("x_train", "y_train", "x_test", "y_test")
 N_LABELS = 10
+
+
+def _image_shape(path: str | os.PathLike[str], key: str, shape: tuple[int, ...]) -> None:
+    if not (len(shape) == 3 and shape[1:] == (IMAGE_SIDE, IMAGE_SIDE) or len(shape) == 2 and shape[1] == IMAGE_PIXELS):
+        raise fail(path, f"{key} has shape {shape}, expected (n, {IMAGE_SIDE}, {IMAGE_SIDE}) or (n, {IMAGE_PIXELS})")
+
+
+def _label_shape(path: str | os.PathLike[str], key: str, shape: tuple[int, ...]) -> None:
+    if not (len(shape) == 1 or len(shape) == 2 and shape[1] == 1):
+        raise fail(path, f"{key} has shape {shape}, expected (n,)")
 
 
 def _images(path: str | os.PathLike[str], key: str, arr: np.ndarray) -> np.ndarray:
@@ -70,22 +79,27 @@ def load_npz(
     ``.npz``. Raises DatasetError naming the file for a missing file, a file that is not an npz,
     missing keys, bad shapes, dtypes or value ranges, and image/label count mismatches.
     """
+    from ..fileio import NpzArchive, NpzError
+
     require_file(path)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-        raise fail(path, f"is not a readable .npz archive ({exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise fail(path, "holds a single array, expected an .npz archive with " + ", ".join(REQUIRED_KEYS))
-    try:
-        with archive:
-            missing = [k for k in REQUIRED_KEYS if k not in archive.files]
+        with NpzArchive(path) as archive:
+            missing = [k for k in REQUIRED_KEYS if k not in archive.names]
             if missing:
-                have = ", ".join(archive.files) or "nothing"
+                have = ", ".join(archive.names) or "nothing"
                 raise fail(path, f"missing key(s) {', '.join(missing)} (the archive holds {have})")
-            arrays = {k: archive[k] for k in REQUIRED_KEYS}
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-        raise fail(path, f"is not a readable .npz archive ({exc})") from None
+            # Shapes and counts are checked from the .npy headers before any data is read.
+            shapes = {k: archive.header(k)[0] for k in REQUIRED_KEYS}
+            for key in REQUIRED_KEYS:
+                check = _image_shape if key.startswith("x_") else _label_shape
+                check(path, key, shapes[key])
+            for split in ("train", "test"):
+                nx, ny = shapes[f"x_{split}"][0], shapes[f"y_{split}"][0]
+                if nx != ny:
+                    raise fail(path, f"x_{split} holds {nx} images but y_{split} holds {ny} labels")
+            arrays = {k: archive.read(k) for k in REQUIRED_KEYS}
+    except NpzError as exc:
+        raise fail(path, str(exc)) from None
 
     x_train = _images(path, "x_train", arrays["x_train"])
     y_train = _labels(path, "y_train", arrays["y_train"])

@@ -58,26 +58,50 @@ def load_model(path: str | os.PathLike, which: str = "params") -> tuple[Network,
     of an extra set (e.g. "best"). Raises ModelFileError, with a message naming the
     file, for anything that is not such a model, is newer than this program, lacks the
     set, or whose parameters do not match its architecture or are not finite."""
+    from ..fileio import NpzArchive, NpzError, describe_non_file
+
     path = Path(path)
-    if not path.is_file():
+    problem = describe_non_file(path)
+    if problem == "does not exist":
         raise ModelFileError(f"{path}: no such model file")
+    if problem is not None:
+        raise ModelFileError(f"{path}: {problem}")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            keys = set(f.files)
-            if "format" not in keys or str(f["format"]) != MODEL_FORMAT:
+        with NpzArchive(path) as f:
+            keys = set(f.names)
+
+            def small(name: str):
+                shape, dtype, _, _ = f.header(name)
+                if len(shape) != 0:
+                    raise ModelFileError(f"{path}: {name} has shape {shape}, expected a single value; "
+                                         "not a scratchnet-tui model")
+                return f.read(name)
+
+            if "format" not in keys or str(small("format")) != MODEL_FORMAT:
                 raise ModelFileError(f"{path}: not a scratchnet-tui model (no '{MODEL_FORMAT}' header)")
-            version = int(f["format_version"])
+            version = int(small("format_version"))
             if version > MODEL_FORMAT_VERSION:
                 raise ModelFileError(f"{path}: model format version {version} is newer than this "
                                      f"program's ({MODEL_FORMAT_VERSION}); upgrade scratchnet-tui")
-            arch = Architecture.from_dict(json.loads(str(f["architecture"])))
-            metadata = json.loads(str(f["metadata"]))
+            arch = Architecture.from_dict(json.loads(str(small("architecture"))))
+            metadata = json.loads(str(small("metadata")))
             key = "params" if which == "params" else f"params_{which}"
             if key not in keys:
                 raise ModelFileError(f"{path}: holds no '{which}' weights")
-            params = f[key]
+            # The declared shape is checked against the architecture before any data is read.
+            shape, dtype, _, _ = f.header(key)
+            size = 1
+            for n in shape:
+                size *= n
+            if len(shape) != 1 or size != arch.n_params or dtype.kind != "f":
+                raise ModelFileError(
+                    f"{path}: holds {size} {dtype} parameters but its architecture "
+                    f"{arch.describe()} needs {arch.n_params} floats; the file is damaged")
+            params = f.read(key)
     except ModelFileError:
         raise
+    except NpzError as exc:
+        raise ModelFileError(f"{path}: {exc}".replace("not a readable .npz (it is", "not a readable model file (it is")) from None
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
         raise ModelFileError(f"{path}: not a readable model file ({exc.__class__.__name__}: {exc})") from None
     if params.ndim != 1 or params.size != arch.n_params or params.dtype.kind != "f":
