@@ -357,3 +357,16 @@ def test_an_unwritable_runs_directory_trains_unsaved_with_a_warning(tmp_path):
     assert [line.get("epoch") for line in lines] == [1, 2, None]
     assert lines[-1]["status"] == "finished" and lines[-1]["epochs_completed"] == 2
 
+
+def test_every_file_of_a_run_has_the_mode_the_umask_gives(tmp_path):
+    """One rule for every file a run writes (run folder and --out): 0o666 & ~umask, as
+    any other program's new files; with umask 027 that is 0o640."""
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    proc = subprocess.run([*CLI, "train", *SMALL, "--runs-dir", str(runs), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, umask=0o027)
+    assert proc.returncode == 0, proc.stderr
+    [folder] = runs.iterdir()
+    files = [*folder.iterdir(), *out.iterdir()]
+    assert {p.name for p in folder.iterdir()} >= {"config.json", "history.csv", "model.npz", "status.json"}
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~0o027)}, modes
