@@ -238,3 +238,135 @@ def test_resume_without_epochs_trains_the_epochs_still_to_go(tmp_path):
     proc = cli("train", "--resume", run_id[:-3], "--runs-dir", str(runs), "--epochs", "2", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["epochs_completed"] == 42
+
+
+# ------------------------------------------------------------------ bad input, closed pipes, disks
+def runs_of(runs_dir) -> list[dict]:
+    proc = cli("runs", "--runs-dir", str(runs_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_a_closed_stdout_stops_the_json_lines_not_the_training(tmp_path):
+    """``train --json | head -n1``: the reader goes after the first line. Training goes on
+    and is saved (run folder and --out); the JSON stops, stderr says so once, and the exit
+    status is 141 (a finished run whose output was cut short), never 0."""
+    out, runs = tmp_path / "bf", tmp_path / "runs"
+    proc = subprocess.Popen([*CLI, "train", "--hidden", "64", "--batch-size", "16", "--optimizer", "sgd",
+                             "--lr", "0.01", "--epochs", "5", "--out", str(out), "--runs-dir", str(runs),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(proc.stdout.readline())["epoch"] == 1
+    proc.stdout.close()                     # as head does once it has its line
+    stderr = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 141, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert stderr.count("stdout was closed") == 1, stderr
+    assert "finished 5 epochs" in stderr
+    [run] = runs_of(runs)
+    assert run["status"] == "finished" and run["epochs"] == 5 and run["planned_epochs"] == 5
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "history.csv", "model.npz"]
+    assert json.loads((out / "config.json").read_text())["epochs_completed"] == 5
+    assert len(pd.read_csv(out / "history.csv")) == 5
+
+
+def test_a_closed_stdout_of_a_listing_is_not_success(tmp_path):
+    runs = tmp_path / "runs"
+    for _ in range(2):
+        assert cli("train", *SMALL, "--epochs", "1", "--hidden", "8", "--runs-dir", str(runs)).returncode == 0
+    proc = subprocess.Popen([*CLI, "runs", "--runs-dir", str(runs), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, bufsize=0)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert proc.returncode == 141, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--out", ""], "argument --out: must not be empty"),
+    (["train", "--runs-dir", ""], "argument --runs-dir: must not be empty"),
+    (["train", "--resume", ""], "argument --resume: must not be empty"),
+    (["runs", "--runs-dir", ""], "argument --runs-dir: must not be empty"),
+    (["runs", "export", "x.csv", "--runs-dir", ""], "argument --runs-dir: must not be empty"),
+    (["evaluate", "some-run", "--runs-dir", ""], "argument --runs-dir: must not be empty"),
+    (["train", "--threads", "1000000"], "argument --threads: must be <= "),
+    (["train", "--threads", "9" * 400], "argument --threads: must be <= "),
+    (["train", "--lr", "100.0001"], "learning rate must be <= 100, got 100.0001"),
+    (["train", "--seed", "4294967296"], "seed must be <= 4294967295, got 4294967296"),
+    (["train", "--seed", "9" * 400], "seed must be <= 4294967295, got 999"),
+    (["train", "--epochs", "9" * 400], "epochs must be <= 100000, got 999"),
+    (["train", "--momentum", "1.0000000001"], "momentum must be < 1, got 1.0000000001"),
+    (["train", "--dropout", "0.9500001"], "dropout must be <= 0.95, got 0.9500001"),
+])
+def test_empty_and_out_of_bound_flags_are_refused_truthfully(tmp_path, args, message):
+    if args[0] == "train" and "--resume" not in args:
+        args = [*args, "--hidden", "8", "--epochs", "1"]      # were it accepted, a short run
+    proc = cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_threads_up_to_the_cpu_count_are_accepted():
+    import os
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    proc = cli("train", *SMALL, "--epochs", "1", "--hidden", "8", "--no-record", "--threads", str(cpus))
+    assert proc.returncode == 0, proc.stderr
+    proc = cli("train", *SMALL, "--epochs", "1", "--no-record", "--threads", str(cpus + 1))
+    assert proc.returncode == 2
+    assert f"--threads: must be <= {cpus} (the CPUs this process may use), got {cpus + 1}" in proc.stderr
+
+
+def test_export_refuses_a_missing_directory_without_creating_it(tmp_path):
+    runs = tmp_path / "runs"
+    assert cli("train", *SMALL, "--epochs", "1", "--hidden", "8", "--runs-dir", str(runs)).returncode == 0
+    target = tmp_path / "nonexistent" / "dir" / "e.csv"
+    proc = cli("runs", "export", str(target), "--runs-dir", str(runs))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (f"scratchnet-tui: error: cannot write {target}: "
+                                   f"the directory {target.parent} does not exist")
+    assert not (tmp_path / "nonexistent").exists()
+    proc = cli("runs", "export", str(tmp_path), "--runs-dir", str(runs))
+    assert proc.returncode == 2 and f"cannot write {tmp_path}: it is a directory" in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["/proc/nope", "{tmp}/file/out", "{tmp}/file"])
+def test_an_unwritable_out_is_refused_before_training(tmp_path, where):
+    (tmp_path / "file").write_text("a file, not a directory\n")
+    out = where.format(tmp=tmp_path)
+    runs = tmp_path / "runs"
+    proc = cli("train", *SMALL, "--out", out, "--runs-dir", str(runs), "--json", timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"scratchnet-tui: error: --out: cannot write to {out}: "), \
+        proc.stderr
+    assert proc.stdout == "" and not runs.exists()      # nothing trained, nothing recorded
+
+
+def test_an_unwritable_runs_directory_trains_unsaved_with_a_warning(tmp_path):
+    (tmp_path / "file").write_text("a file, not a directory\n")
+    runs = tmp_path / "file" / "runs"
+    proc = cli("train", *SMALL, "--runs-dir", str(runs), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: the run is not being saved: cannot create a run folder in " + str(runs) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line.get("epoch") for line in lines] == [1, 2, None]
+    assert lines[-1]["status"] == "finished" and lines[-1]["epochs_completed"] == 2
+
+
+def test_every_file_of_a_run_has_the_mode_the_umask_gives(tmp_path):
+    """One rule for every file a run writes (run folder and --out): 0o666 & ~umask, as
+    any other program's new files; with umask 027 that is 0o640."""
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    proc = subprocess.run([*CLI, "train", *SMALL, "--runs-dir", str(runs), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, umask=0o027)
+    assert proc.returncode == 0, proc.stderr
+    [folder] = runs.iterdir()
+    files = [*folder.iterdir(), *out.iterdir()]
+    assert {p.name for p in folder.iterdir()} >= {"config.json", "history.csv", "model.npz", "status.json"}
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~0o027)}, modes

@@ -20,6 +20,7 @@ from tui_nn.nn.optimizers import OPTIMIZERS
 from tui_nn.training.config import (
     AUGMENTS,
     DTYPES,
+    FIELD_PARSERS,
     LR_SCHEDULES,
     ConfigError,
     TrainConfig,
@@ -105,6 +106,63 @@ def test_text_parses_formats_and_parses_back_the_same(name, texts):
         shown = field.format(value)
         assert field.parse(shown) == value, (text, shown)
         assert field.format(field.parse(shown)) == shown
+
+
+# Texts no parser may crash on: each returns a value or refuses with a ConfigError.
+HOSTILE_TEXTS = [
+    "²", "³,64", "٣", "٣٢,٦٤", "１２", "128,²", "Ⅻ", "½", "1e309", "-1e309", "1e-400", "nan", "-nan", "inf",
+    "-inf", "-0", "-0.0", "+0", " ", "", "\t\n", "\u2003", "\x00", "1_000", "1__0", "0x10", "0b1", "1e3",
+    "4294967296", "-4294967296", "9" * 400, "9" * 5000, "1" * 100_000, "1." + "0" * 5000 + "1", "12x",
+    ",,,", "1,,2", "5/n", "5/n/n", "/n", "nan/n", "1e309/n", "é", "🙂", "None", "full", "FULL", "-", "--",
+    "yes", "no", "relu", "R-E-L-U", "a" * 100_000, "128," * 1000,
+]
+
+
+@pytest.mark.parametrize("field", TRAIN_FIELDS, ids=lambda field: field.name)
+def test_every_parser_returns_or_refuses_with_a_config_error(field):
+    """Whatever is typed or pasted, a field's parser (and the config's own) gives a value or
+    a one-line ConfigError, nothing else: the form and the CLI show the reason and go on."""
+    parsers = [field.parse, *(FIELD_PARSERS[name] for name in field.config_fields if name in FIELD_PARSERS)]
+    for parse in parsers:
+        for text in HOSTILE_TEXTS:
+            try:
+                parse(text)
+            except ConfigError as exc:
+                assert "\n" not in str(exc) and len(str(exc)) < 300, (text[:20], str(exc)[:400])
+
+
+def test_hidden_layers_take_decimal_digits_only():
+    parse = FIELDS["hidden"].parse
+    with pytest.raises(ConfigError, match="'²' is not a size"):
+        parse("²")
+    with pytest.raises(ConfigError, match="'1_000' is not a size"):
+        parse("1_000")
+    with pytest.raises(ConfigError, match="each hidden layer needs 1 to 16384 units, got 99999"):
+        parse("64,99999")
+    with pytest.raises(ConfigError, match=r"got 1111111111.*\(5,000 characters\)"):
+        parse("1" * 5000)
+    assert parse("٣٢,٦٤") == (32, 64)      # decimal digits of any script, as int() reads them
+
+
+def test_bounds_are_said_with_the_limit_and_the_value_as_typed():
+    """A refusal prints the limit exactly and the value as typed, so it is true: not
+    "must be <= 100, got 100" for 100.0001."""
+    cases = {
+        ("lr", "100.0001"): "learning rate must be <= 100, got 100.0001",
+        ("seed", "4294967296"): "seed must be <= 4294967295, got 4294967296",
+        ("momentum", "1.0000000000001"): "momentum must be < 1, got 1.0000000000001",
+        ("dropout", "0.95000001"): "dropout must be <= 0.95, got 0.95000001",
+        ("epochs", "100001"): "epochs must be <= 100000, got 100001",
+        ("val_fraction", "-0.0000001"): "validation fraction must be >= 0, got -0.0000001",
+    }
+    for (name, text), message in cases.items():
+        with pytest.raises(ConfigError) as caught:
+            FIELDS[name].parse(text)
+        assert str(caught.value) == message
+    with pytest.raises(ConfigError, match=r"^seed must be <= 4294967295, got 9999999999.*\(400 characters\)$"):
+        FIELDS["seed"].parse("9" * 400)
+    with pytest.raises(ConfigError, match="^learning rate must be <= 100, got 100.0001$"):
+        TrainConfig(lr=100.0001)          # a typed value: exactly too
 
 
 def test_formatters_write_what_a_user_types():

@@ -311,6 +311,30 @@ def test_each_loss_has_its_hand_computed_value(output, dtype):
     assert net.evaluate(z, labels)[0] == pytest.approx(expected, rel=rel)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_evaluation_loss_depends_on_the_labels(dtype):
+    """The same network on the same images, two label vectors: two losses, each the
+    hand-computed mean cross-entropy. Logits (0, 0, 0) give p = (1/3, 1/3, 1/3); logits
+    (5 + log 2, 5, 5) give p = (1/2, 1/4, 1/4).
+    Labels (2, 0): (-log(1/3) - log(1/2)) / 2 = log(6) / 2 = 0.8958797346140275.
+    Labels (0, 1): (-log(1/3) - log(1/4)) / 2 = log(12) / 2 = 1.2424533248940002.
+    Accuracy: sample 1's argmax is class 0, so 1/2 with labels (2, 0), 1/2 with (0, 1)
+    (sample 0's argmax is class 0 too: ties go to the first)."""
+    net = identity_net("softmax_ce", dtype)
+    images = np.array(SOFTMAX_LOGITS, dtype)
+    rel = 1e-12 if dtype == np.float64 else 1e-6
+    loss_a, acc_a = net.evaluate(images.copy(), np.array([2, 0]))
+    loss_b, acc_b = net.evaluate(images.copy(), np.array([0, 1]))
+    assert loss_a == pytest.approx(np.log(6) / 2, rel=rel) and loss_a == pytest.approx(0.8958797346140275, rel=rel)
+    assert loss_b == pytest.approx(np.log(12) / 2, rel=rel) and loss_b == pytest.approx(1.2424533248940002, rel=rel)
+    assert loss_a != loss_b
+    assert (acc_a, acc_b) == (0.5, 0.5)
+    # a real network on real-looking data: other labels, another loss
+    x, y = small_batch(3, n=40)
+    net = float64_net()
+    assert net.evaluate(x, y)[0] != pytest.approx(net.evaluate(x, (y + 1) % 4)[0], rel=1e-6)
+
+
 @pytest.mark.parametrize("activation,output", list(itertools.product(ACTS, OUTPUTS)))
 def test_evaluate_loss_is_the_training_loss(activation, output):
     """Same batch, no dropout, no L2: evaluate's mean loss is train_batch's summed loss / n,

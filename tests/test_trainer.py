@@ -209,3 +209,49 @@ def test_shift_augmentation_matches_the_reference_shift():
         np.testing.assert_array_equal(out[k].reshape(28, 28), expected)
     assert np.any(dy != 0)
 
+
+
+# ------------------------------------------------- settings that must reach the arithmetic
+def test_the_cosine_schedule_gives_the_formulas_rates_in_the_recorded_history(sample, tmp_path):
+    """lr_e = lr * (1 + cos(pi * (e - 1) / E)) / 2 for epoch e of E: for E = 4 and lr = 0.01,
+    0.01, 0.01 (1 + sqrt(2)/2) / 2 = 0.0085355, 0.005 (the middle: cos(pi/2) = 0) and
+    0.01 (1 - sqrt(2)/2) / 2 = 0.0014645 at the last. A constant schedule stays at 0.01."""
+    from tui_nn.runs import Runner, RunStore
+    from tui_nn.runs.store import RunRecord
+
+    expected = [0.01, 0.01 * (1 + np.sqrt(2) / 2) / 2, 0.005, 0.01 * (1 - np.sqrt(2) / 2) / 2]
+    assert expected[1] == pytest.approx(0.0085355339) and expected[3] == pytest.approx(0.0014644661)
+    store = RunStore(tmp_path / "runs")
+    config = TrainConfig(**{**SMALL, "hidden": (8,), "epochs": 4, "optimizer": "sgd", "lr": 0.01,
+                            "lr_schedule": "cosine"})
+    runner = Runner.new(config, sample, store=store)
+    result = runner.run()
+    assert result.status == "finished"
+    recorded = RunRecord(runner.path).history()
+    for history in (result.history, recorded):
+        assert list(history.epoch) == [1, 2, 3, 4]
+        np.testing.assert_allclose(history.lr.to_numpy(), expected, rtol=1e-12)
+    constant, _ = run(config.with_changes(lr_schedule="constant", epochs=2), sample)
+    assert list(constant.history.lr) == [0.01, 0.01]
+
+
+def one_epoch_weights(sample, **settings) -> np.ndarray:
+    config = TrainConfig(**{**SMALL, "hidden": (16,), "epochs": 1, **settings})
+    result, _ = run(config, sample)
+    assert result.status == "finished"
+    return result.network.params.copy()
+
+
+@pytest.mark.parametrize("optimizer,setting,value,other", [
+    ("momentum", "momentum", 0.9, 0.5), ("nesterov", "momentum", 0.9, 0.5),
+    ("adam", "beta1", 0.9, 0.5), ("adam", "beta2", 0.999, 0.9),
+])
+def test_the_trainer_honours_momentum_and_the_betas(sample, optimizer, setting, value, other):
+    """Two runs that differ only in momentum (or a beta) end one epoch with other weights;
+    equal settings give equal weights (so the difference is the setting's)."""
+    lr = 0.001 if optimizer == "adam" else 0.05
+    base = one_epoch_weights(sample, optimizer=optimizer, lr=lr, **{setting: value})
+    again = one_epoch_weights(sample, optimizer=optimizer, lr=lr, **{setting: value})
+    changed = one_epoch_weights(sample, optimizer=optimizer, lr=lr, **{setting: other})
+    np.testing.assert_array_equal(base, again)
+    assert not np.allclose(base, changed, rtol=0, atol=1e-7), f"{setting}={other} changed nothing"

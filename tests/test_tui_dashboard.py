@@ -168,6 +168,25 @@ async def test_invalid_values_are_explained_beside_their_field_and_start_is_refu
         assert "larger than the training set (3,200 samples" in row(screen, "batch_size").error
 
 
+async def test_a_unicode_digit_in_hidden_layers_is_refused_beside_the_field_not_a_crash():
+    """'²'.isdigit() is true and int('²') raises: typed into the real form, it must be a
+    reason beside the field, and the app goes on (the other texts too)."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await setup_screen(pilot)
+        await type_into(pilot, "hidden", "²")
+        assert row(screen, "hidden").error == ("hidden layers must be sizes separated by commas, like 128,64; "
+                                               "'²' is not a size")
+        assert app.is_running and isinstance(app.screen, SetupScreen)
+        for field, text in [("hidden", "64,³"), ("epochs", "²"), ("seed", "9" * 60), ("lr", "1e309")]:
+            await type_into(pilot, field, text)
+            assert row(screen, field).error, (field, text)
+        assert app.is_running
+        await type_into(pilot, "hidden", "٣٢")              # Arabic-Indic 32: a size
+        assert row(screen, "hidden").error is None
+        assert screen.read_form()[1].keys() == {"epochs", "seed", "lr"}
+
+
 async def test_a_preset_fills_the_form_and_an_edit_makes_it_custom():
     app = ScratchnetApp()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -1,12 +1,30 @@
 """Crash-safe file writing shared by models, histories and configs, and checked reading of
-.npz archives (``NpzArchive``) shared by the model file and the .npz dataset reader."""
+.npz archives (``NpzArchive``) shared by the model file and the .npz dataset reader.
+
+A file written here gets the mode any program's new file gets, 0o666 less the user's
+umask (what ``open(path, "w")`` gives history.csv), not mkstemp's private 0o600; a file it
+replaces gets that mode too."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
+
+_TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_BINARY", 0))
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """(fd, name) of a new, empty file beside ``path``: created exclusively, as mkstemp does,
+    but with 0o666 for the kernel to take the umask from (mkstemp's is always 0o600)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 @contextlib.contextmanager
@@ -18,7 +36,7 @@ def atomic_writer(path: str | os.PathLike, binary: bool = False, fsync: bool = T
     the data); fsync adds safety against power loss at a cost of milliseconds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             yield f

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# stdout was closed before everything was written (``... | head``): the status a program
+# killed by SIGPIPE has, though the command itself went on to its end.
+EXIT_STDOUT_CLOSED = 141
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,7 +41,42 @@ def add_data_dir(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 def add_runs_dir(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     """``--runs-dir`` on a command and on each of its subcommands (``runs export F --runs-dir D``)."""
     parser.add_argument("--runs-dir", metavar="DIR", default=None if top else argparse.SUPPRESS,
-                        help=RUNS_DIR_HELP)
+                        type=non_empty, help=RUNS_DIR_HELP)
+
+
+def non_empty(text):
+    """A path or name that must be given for real: ``--out ''`` is refused, not ignored."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def thread_count(text):
+    """``--threads``: 1 to the CPUs this process may use (more only oversubscribes them)."""
+    value = positive_int(text)
+    limit = usable_cpus()
+    if value > limit:
+        raise argparse.ArgumentTypeError(f"must be <= {limit} (the CPUs this process may use), "
+                                         f"got {str(text).strip()}")
+    return value
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device once its reader has gone, so nothing written later
+    (nor the flush at exit) fails again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # no real stdout (a test's capture)
+        pass
 
 
 def positive_float(text):
@@ -56,7 +95,7 @@ def positive_int(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {str(text).strip()}")
     return value
 
 

@@ -8,8 +8,9 @@
     scratchnet-tui bench [...]            measure training speed (and PyTorch's, if installed)
     scratchnet-tui datasets [download NAME]   list the datasets / download a full-size one
 
-Every bad flag value ends in one line on stderr and exit status 2. ``--data-dir`` and
-``--runs-dir`` may stand before or after a subcommand.
+Every bad flag value ends in one line on stderr and exit status 2. ``--data-dir`` may stand
+before or after the command, ``--runs-dir`` after the command or its subcommand. A stdout
+whose reader has gone (``... | head``) ends in exit status 141, never 0.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import sys
 from typing import Callable
 
 from . import bench, datasets, evaluate, presets, runs, train
-from .common import EXIT_INTERRUPTED, EXIT_OK, Parser, add_data_dir, data_dir_of, fail
+from .common import (
+    EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, Parser, add_data_dir, data_dir_of, fail, silence_stdout,
+)
 
 
 def build_parser() -> Parser:
@@ -53,12 +56,15 @@ def main(argv: list[str] | None = None, *,
                 parser.print_usage(sys.stderr)
                 return fail("a command is needed (train, evaluate, runs, ...)")
             return dashboard(data_dir)
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()          # here, where a closed pipe is caught, not at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. piped into head
-        return EXIT_OK
+    except BrokenPipeError:         # e.g. ``runs --json | head -n1``: not everything was written
+        silence_stdout()
+        return EXIT_STDOUT_CLOSED
 
 
 if __name__ == "__main__":

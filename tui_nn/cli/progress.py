@@ -1,8 +1,14 @@
 """The train command's output: a progress bar and one line per epoch on stderr, and with
---json one JSON object per epoch (then one for the end) on stdout."""
+--json one JSON object per epoch (then one for the end) on stdout.
+
+Output never stops a run: once stdout can't be written (its reader has gone, as with
+``train --json | head -n1``) the JSON lines stop, stderr says so once and training goes on
+(``stdout_lost`` says why, for the exit status); once stderr can't be written, it stays
+silent."""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import sys
@@ -15,21 +21,50 @@ class ProgressReporter:
     """Turns trainer events into a progress bar and epoch lines on stderr, and, with
     --json, one JSON object per epoch (and a final one) on stdout."""
 
-    def __init__(self, json_lines: bool = False, stream=None):
+    def __init__(self, json_lines: bool = False, stream=None, out=None):
         self.json_lines = json_lines
         self.err = stream or sys.stderr
+        self.out = out            # None: whatever sys.stdout is when a line is written
         self.tty = self.err.isatty()
         self.epochs = 0
         self._bar_shown = False
+        self._err_lost = False
+        self.stdout_lost: OSError | None = None   # why the JSON lines stopped, if they did
 
     def note(self, text: str) -> None:
         self._clear_bar()
-        print(text, file=self.err, flush=True)
+        self._write_err(text + "\n")
+
+    def _write_err(self, text: str) -> None:
+        if self._err_lost:
+            return
+        try:
+            self.err.write(text)
+            self.err.flush()
+        except (OSError, ValueError):    # closed, or its reader has gone: stay silent
+            self._err_lost = True
 
     def _clear_bar(self):
         if self._bar_shown:
-            self.err.write("\r\033[K")
             self._bar_shown = False
+            self._write_err("\r\033[K")
+
+    def _json(self, obj: dict) -> None:
+        """One JSON line on stdout, unless stdout has been lost (then nothing, ever again)."""
+        if not self.json_lines or self.stdout_lost is not None:
+            return
+        out = self.out or sys.stdout
+        try:
+            out.write(json.dumps(obj) + "\n")
+            out.flush()
+        except OSError as exc:
+            self.stdout_lost = exc
+            if out is sys.stdout:
+                from .common import silence_stdout
+                silence_stdout()
+            why = ("stdout was closed" if exc.errno == errno.EPIPE
+                   else f"cannot write to stdout ({exc.strerror or exc})")
+            self.note(f"warning: {why}: no more --json lines; training goes on and is saved")
 
     def __call__(self, event) -> None:
         if isinstance(event, ev.RunStarted):
@@ -41,19 +76,16 @@ class ProgressReporter:
         elif isinstance(event, ev.BatchProgress) and self.tty:
             width = 30
             done = int(width * event.batch / event.n_batches)
-            self.err.write(f"\repoch {event.epoch}/{self.epochs} [{'#' * done}{'.' * (width - done)}] "
-                           f"{event.batch}/{event.n_batches}  loss {event.running_loss:.4f}  "
-                           f"{event.samples_per_s:,.0f} samples/s\033[K")
-            self.err.flush()
+            self._write_err(f"\repoch {event.epoch}/{self.epochs} [{'#' * done}{'.' * (width - done)}] "
+                            f"{event.batch}/{event.n_batches}  loss {event.running_loss:.4f}  "
+                            f"{event.samples_per_s:,.0f} samples/s\033[K")
             self._bar_shown = True
         elif isinstance(event, ev.EpochEnded):
             self.note(f"epoch {event.epoch}/{event.epochs}  train loss {event.train_loss:.4f} "
                       f"acc {event.train_acc:.2%}  val loss {formatted(event.val_loss, '.4f')} "
                       f"acc {formatted(event.val_acc, '.2%')}  {event.seconds:.2f}s  "
                       f"{event.samples_per_s:,.0f} samples/s")
-            if self.json_lines:
-                row = {k: _json_number(v) for k, v in event.row().items()}
-                print(json.dumps(row), flush=True)
+            self._json({k: _json_number(v) for k, v in event.row().items()})
         elif isinstance(event, ev.Paused | ev.Resumed):
             pass
         elif isinstance(event, ev.RunEnded):
@@ -71,12 +103,11 @@ class ProgressReporter:
                       f"kept the weights of epoch {event.epochs_completed}. Hint: {event.hint}. {test}")
         elif isinstance(event, ev.Failed):
             self.note(f"failed: {event.message}")
-        if self.json_lines:
-            print(json.dumps({"status": ev.STATUS_OF[type(event)],
-                              "epochs_completed": event.epochs_completed,
-                              "test_loss": _json_number(event.test_loss),
-                              "test_acc": _json_number(event.test_acc),
-                              "seconds": round(event.elapsed, 4)}), flush=True)
+        self._json({"status": ev.STATUS_OF[type(event)],
+                    "epochs_completed": event.epochs_completed,
+                    "test_loss": _json_number(event.test_loss),
+                    "test_acc": _json_number(event.test_acc),
+                    "seconds": round(event.elapsed, 4)})
 
 
 def _json_number(value):

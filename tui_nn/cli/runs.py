@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ..format import percent
 from ..training.status import RunStatus
-from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail
+from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail, non_empty
 
 
 def add_parser(sub, parser_class) -> None:
@@ -16,10 +17,23 @@ def add_parser(sub, parser_class) -> None:
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs_sub = runs.add_subparsers(dest="runs_command", parser_class=parser_class)
     export = runs_sub.add_parser("export", help="all (or the given) runs' histories and settings in one CSV")
-    export.add_argument("file", help="the CSV file to write")
+    export.add_argument("file", type=non_empty, help="the CSV file to write (in an existing directory)")
     export.add_argument("run", nargs="*", help="run ids or unique prefixes (default: all)")
     add_runs_dir(export)
     runs.set_defaults(handler=cmd_runs)
+
+
+def export_problem(target: Path) -> str | None:
+    """Why ``runs export`` would not write ``target`` (None: go ahead). Directories are not
+    made: a missing one is more likely a typo than a wish."""
+    if target.is_dir():
+        return "it is a directory"
+    parent = target.parent
+    if not parent.exists():
+        return f"the directory {parent} does not exist"
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    return None
 
 
 def cmd_runs(args) -> int:
@@ -29,6 +43,9 @@ def cmd_runs(args) -> int:
 
     store = RunStore(runs_dir(args.runs_dir))
     if args.runs_command == "export":
+        problem = export_problem(Path(args.file))
+        if problem:
+            return fail(f"cannot write {args.file}: {problem}")
         try:
             paths = ([store.resolve(r) for r in args.run]
                      or [i.path for i in store.list() if i.status != RunStatus.DAMAGED])

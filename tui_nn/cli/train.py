@@ -6,13 +6,16 @@ module parses flags, handles SIGINT and turns the run's end into an exit status.
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
+import tempfile
+from pathlib import Path
 
 from ..training.config import ConfigError
 from ..training.fields import TRAIN_FIELDS, YES_NO
 from .common import (
-    EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_data_dir, add_runs_dir, data_dir_of, fail,
-    positive_int,
+    EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STDOUT_CLOSED, add_data_dir, add_runs_dir,
+    data_dir_of, fail, non_empty, thread_count,
 )
 from .progress import ProgressReporter
 
@@ -65,13 +68,15 @@ def add_parser(sub) -> None:
     train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
                        help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
     add_train_flags(train)
-    train.add_argument("--out", help="directory to write model.npz, history.csv and config.json")
+    train.add_argument("--out", type=non_empty, metavar="DIR",
+                       help="directory to write model.npz, history.csv and config.json (checked before training)")
     train.add_argument("--json", action="store_true",
                        help="one JSON object per epoch on stdout, then one with test_loss, test_acc")
-    train.add_argument("--threads", type=positive_int, default=1,
-                       help="BLAS threads (default 1: as fast as 2 at these sizes, and leaves a core free)")
+    train.add_argument("--threads", type=thread_count, default=1,
+                       help="BLAS threads, at most the CPUs this process may use (default 1: as fast as 2 at "
+                       "these sizes, and leaves a core free)")
     add_data_dir(train)
-    train.add_argument("--resume", metavar="RUN",
+    train.add_argument("--resume", metavar="RUN", type=non_empty,
                        help="continue a recorded run (id, unique id prefix or folder) for --epochs more "
                        "epochs (default: the epochs it still had to go)")
     add_runs_dir(train, top=True)
@@ -93,6 +98,32 @@ def config_from_args(args) -> "TrainConfig":  # noqa: F821
     return config.with_changes(**changes)
 
 
+def out_problem(out: str) -> str | None:
+    """Why ``--out`` could not be written, found before training (None: it can be): an
+    existing directory must take a new file, else its nearest existing ancestor must be a
+    directory that takes a new one. Nothing is left behind."""
+    path = Path(out)
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a directory" if probe != path else "it is a file, not a directory"
+    try:
+        if probe == path:
+            with tempfile.TemporaryFile(dir=probe):
+                pass
+        else:
+            Path(tempfile.mkdtemp(prefix=".scratchnet-probe.", dir=probe)).rmdir()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOENT:       # /proc and the like: no new entries at all
+            reason = f"{probe} does not take new files"
+        return reason
+    return None
+
+
 def cmd_train(args) -> int:
     from ..locations import runs_dir
     from ..runs import Runner, RunSetupError, RunStore
@@ -101,12 +132,16 @@ def cmd_train(args) -> int:
 
     from ..datasets import load_dataset
 
+    if args.out is not None:
+        problem = out_problem(args.out)
+        if problem:
+            return fail(f"--out: cannot write to {args.out}: {problem}")
     store = RunStore(runs_dir(args.runs_dir))
     data_dir = data_dir_of(args)
     reporter = ProgressReporter(json_lines=args.json)
     warn = lambda message: reporter.note(f"warning: {message}")  # noqa: E731
     try:
-        if args.resume:
+        if args.resume is not None:
             given = [flag for flag in given_field_flags(args) if flag != "--epochs"]
             if given:
                 return fail(f"--resume continues a run with its own settings; only --epochs may be "
@@ -140,11 +175,15 @@ def cmd_train(args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
 
-    if args.out:
+    if args.out is not None:
         try:
             path = save_run(result, args.out, runner.dataset)
             reporter.note(f"saved model.npz, history.csv, config.json in {path}")
         except OSError as exc:
             return fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
-    return {RunStatus.FINISHED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
+    code = {RunStatus.FINISHED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
             RunStatus.DIVERGED: EXIT_DIVERGED, RunStatus.FAILED: EXIT_FAILED}[result.status]
+    if code == EXIT_OK and reporter.stdout_lost is not None:
+        # the run finished and was saved, but not all of its --json lines were delivered
+        return EXIT_STDOUT_CLOSED if reporter.stdout_lost.errno == errno.EPIPE else EXIT_FAILED
+    return code

@@ -115,9 +115,9 @@ def _number(text, kind, name):
         raise ConfigError(f"{name} must be a number")
     try:
         value = kind(str(text).strip()) if isinstance(text, str) else kind(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):   # int('1e3'), int(float('inf')), 5000 digits
         what = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{name} must be {what}, not {str(text).strip()!r}") from None
+        raise ConfigError(f"{name} must be {what}, not {_typed(text)!r}") from None
     if kind is float and not math.isfinite(value):
         raise ConfigError(f"{name} must be finite")
     if kind is int and isinstance(text, float) and text != int(text):
@@ -136,17 +136,33 @@ class OneOf:
     def __call__(self, text) -> str:
         value = str(text).strip().lower().replace("-", "_")
         if value not in self.options:
-            raise ConfigError(f"{self.name} must be one of {', '.join(self.options)}; got {str(text)!r}")
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.options)}; got {_typed(text)!r}")
         return value
+
+
+def _exact(number) -> str:
+    """A limit or value as text that reads back as exactly that number (4294967295, not
+    4.29497e+09; 100.0001, not 100)."""
+    if isinstance(number, int):
+        return str(number)
+    text = f"{number:g}"
+    return text if float(text) == number else repr(float(number))
+
+
+def _typed(text, limit: int = 40) -> str:
+    """What the user typed, for a message; a very long text is cut short, and says so."""
+    shown = str(text).strip()
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(shown):,} characters)"
 
 
 def _ranged(kind, name, low=None, high=None, low_open=False, high_open=False):
     def parse(text):
         value = _number(text, kind, name)
+        got = _typed(text) if isinstance(text, str) else _exact(value)
         if low is not None and (value <= low if low_open else value < low):
-            raise ConfigError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value:g}")
+            raise ConfigError(f"{name} must be {'>' if low_open else '>='} {_exact(low)}, got {got}")
         if high is not None and (value >= high if high_open else value > high):
-            raise ConfigError(f"{name} must be {'<' if high_open else '<='} {high:g}, got {value:g}")
+            raise ConfigError(f"{name} must be {'<' if high_open else '<='} {_exact(high)}, got {got}")
         return value
     return parse
 
@@ -160,11 +176,13 @@ def parse_hidden(text) -> tuple[int, ...]:
         items = [] if raw in ("", "none", "-") else [t.strip() for t in raw.replace(" ", ",").split(",") if t.strip()]
     sizes = []
     for item in items:
-        if not item.isdigit():
-            raise ConfigError(f"hidden layers must be sizes separated by commas, like 128,64; {item!r} is not a size")
-        size = int(item)
+        # isdecimal, not isdigit: '²' is a digit int() refuses; '٣' is a decimal it reads as 3
+        if not item.isdecimal():
+            raise ConfigError(f"hidden layers must be sizes separated by commas, like 128,64; "
+                              f"{_typed(item)!r} is not a size")
+        size = int(item) if len(item) <= 9 else MAX_LAYER + 1    # 5,000 digits are no size either
         if not 1 <= size <= MAX_LAYER:
-            raise ConfigError(f"each hidden layer needs 1 to {MAX_LAYER} units, got {size}")
+            raise ConfigError(f"each hidden layer needs 1 to {MAX_LAYER} units, got {_typed(item)}")
         sizes.append(size)
     if len(sizes) > 8:
         raise ConfigError("at most 8 hidden layers")
@@ -197,7 +215,7 @@ def parse_bool(text) -> bool:
         return True
     if raw in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"expected yes or no, got {text!r}")
+    raise ConfigError(f"expected yes or no, got {_typed(text)!r}")
 
 
 # Every field but dataset (checked when it is loaded) and preset (a label for display).
