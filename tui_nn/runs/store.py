@@ -318,7 +318,10 @@ class RunRecord:
         cfg = config_file.get("config")
         if not isinstance(cfg, dict):
             raise RunStoreError("config.json holds no configuration")
-        config = self.config()          # every field valid, by the one set of parsers
+        try:                            # every field valid, by the one set of parsers
+            config = TrainConfig.from_dict(cfg)
+        except (TypeError, ValueError, ConfigError) as exc:
+            raise RunStoreError(f"config.json is not a valid configuration ({exc})") from None
         identity = config_file.get("dataset")
         identity = identity if isinstance(identity, dict) else {}
         info.name = str(config_file.get("name", path.name))
