@@ -716,9 +716,9 @@ def test_npz_declared_shape_larger_than_the_member(tmp_path):
 
 
 def test_npz_array_over_the_size_limit(tmp_path, monkeypatch):
-    import tui_nn.fileio as fileio
+    import tui_nn.checked_read as checked_read
 
-    monkeypatch.setattr(fileio, "MAX_NPZ_ARRAY_BYTES", 10_000)
+    monkeypatch.setattr(checked_read, "MAX_NPZ_ARRAY_BYTES", 10_000)
     path = good_npz(tmp_path / "big.npz")
     with pytest.raises(DatasetError) as ei:
         load_npz(path)

@@ -202,7 +202,7 @@ def test_a_run_killed_mid_save_reopens_consistent(tmp_path, delay):
     path = RunStore(tmp_path).resolve(os.path.basename(proc.stdout.readline().strip()))
     # wait for a first saved model, then kill at an arbitrary moment
     deadline = time.time() + 30
-    while not (path / "model.npz").exists() and time.time() < deadline:
+    while RunRecord(path).status().get("model_epoch") is None and time.time() < deadline:
         time.sleep(0.01)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)

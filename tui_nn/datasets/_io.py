@@ -10,7 +10,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..fileio import MAX_NPZ_ARRAY_BYTES, NotAFileError, describe_non_file, open_regular
+from ..checked_read import MAX_NPZ_ARRAY_BYTES, NotAFileError, describe_non_file, open_regular
 from .dataset import IMAGE_PIXELS, DatasetError
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -79,7 +79,7 @@ def load_npz(
     ``.npz``. Raises DatasetError naming the file for a missing file, a file that is not an npz,
     missing keys, bad shapes, dtypes or value ranges, and image/label count mismatches.
     """
-    from ..fileio import NpzArchive, NpzError
+    from ..checked_read import NpzArchive, NpzError
 
     require_file(path)
     try:

@@ -58,7 +58,7 @@ def load_model(path: str | os.PathLike, which: str = "params") -> tuple[Network,
     of an extra set (e.g. "best"). Raises ModelFileError, with a message naming the
     file, for anything that is not such a model, is newer than this program, lacks the
     set, or whose parameters do not match its architecture or are not finite."""
-    from ..fileio import NpzArchive, NpzError, describe_non_file
+    from ..checked_read import NpzArchive, NpzError, describe_non_file
 
     path = Path(path)
     problem = describe_non_file(path)

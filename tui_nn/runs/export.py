@@ -2,7 +2,9 @@
 
 - ``save_run``: one run's model.npz, history.csv and config.json in a folder of the
   user's choosing (``train --out``);
-- ``export_csv``: many runs' histories and settings in one long CSV (``runs export``).
+- ``export_csv``: many runs' histories and settings in one long CSV (``runs export``);
+  a run whose config or history can't be read is skipped and said, and the export is
+  refused only when every run asked for is such.
 
 Each file is written atomically (temporary name, flush, rename), so an interrupted
 save leaves the previous version, never half a file.
@@ -13,7 +15,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -22,7 +26,7 @@ from ..datasets.dataset import Dataset
 from ..fileio import write_text_atomic
 from ..nn.model_file import save_model
 from ..training.trainer import RunResult
-from .store import RunRecord
+from .store import RunRecord, RunStoreError
 
 
 def save_run(result: RunResult, out_dir: str | Path, dataset: Dataset) -> Path:
@@ -68,14 +72,42 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
-def export_csv(paths: list[Path], out: str | os.PathLike) -> int:
+class ExportedRows(int):
+    """The number of rows written, with ``skipped``: (run id, reason) of each damaged run
+    left out."""
+
+    skipped: list[tuple[str, str]]
+
+    def __new__(cls, rows: int, skipped: list[tuple[str, str]]):
+        value = super().__new__(cls, rows)
+        value.skipped = skipped
+        return value
+
+
+def _say_on_stderr(message: str) -> None:
+    print(f"scratchnet-tui: warning: {message}", file=sys.stderr)
+
+
+def export_csv(paths: list[Path], out: str | os.PathLike,
+               on_skip: Callable[[str], None] | None = _say_on_stderr) -> ExportedRows:
     """One long table: a row per (run, epoch) with the metrics and every hyperparameter
-    as columns. Returns the number of rows written."""
-    frames = []
+    as columns. Returns the number of rows written (``.skipped`` lists the damaged runs
+    left out, each also told to ``on_skip``, by default on stderr). Raises
+    ``RunStoreError`` with the reasons, writing nothing, when every run given is damaged."""
+    frames, skipped = [], []
     for path in paths:
         record = RunRecord(path)
-        cfg, meta = record.config(), record.meta()
-        hist = record.history()
+        try:
+            # what can be read is exported (a truncated history: its whole lines); the
+            # CLI leaves runs listed as damaged out of "all runs" beforehand
+            cfg, meta = record.config(), record.meta()
+            hist = record.history()
+        except RunStoreError as exc:
+            reason = str(exc).removeprefix(f"{path.name}: ")
+            skipped.append((path.name, reason))
+            if on_skip is not None:
+                on_skip(f"skipped {path.name}: {reason}")
+            continue
         if hist.empty:
             continue
         hist.insert(0, "run", path.name)
@@ -83,8 +115,10 @@ def export_csv(paths: list[Path], out: str | os.PathLike) -> int:
         for key, value in cfg.to_dict().items():
             hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
         frames.append(hist)
+    if skipped and len(skipped) == len(paths):
+        raise RunStoreError("; ".join(f"{run} is damaged: {reason}" for run, reason in skipped))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     buf = io.StringIO()
     table.to_csv(buf, index=False)
     write_text_atomic(out, buf.getvalue())
-    return len(table)
+    return ExportedRows(len(table), skipped)

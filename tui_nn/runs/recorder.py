@@ -4,8 +4,11 @@ Per epoch it appends one line to history.csv and, at most once a second, rewrite
 status.json (atomically) with the byte length of history.csv it vouches for; a
 reader trusts only that many bytes, so a process killed mid-append leaves a
 consistent run. Weights are saved every ``model_interval`` seconds and when the
-run ends. If the disk refuses a write (full, read-only), recording stops, training
-goes on, and ``on_problem`` is told once.
+run ends, each time as a whole new generation (model.npz + resume.npz) that the
+status then names (see store.py): killed at any moment, the run keeps one whole,
+named generation. If the disk refuses a write (full, read-only), recording stops,
+training goes on, ``on_problem`` is told once, and the status says after which epoch
+the run was no longer saved (if the disk still takes that much).
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
+import shutil
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -21,14 +27,24 @@ from typing import Callable
 import numpy as np
 
 from ..datasets.dataset import Dataset
-from ..fileio import atomic_writer
+from ..fileio import atomic_writer, fsync_dir
 from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
-from .store import read_json, write_json
+from .store import RunRecord, RunStoreError, read_json, vouched_lines, write_json
 
 STATUS_INTERVAL_S = 1.0
+# Tests aim kill -9 between the writes of a save: the recorder then says each write on
+# stderr ("write model epoch 3") and sleeps this long after it.
+PAUSE_ENV = "SCRATCHNET_TEST_PAUSE_BETWEEN_WRITES"
+
+
+def _written(step: str, epoch: int) -> None:
+    pause = os.environ.get(PAUSE_ENV)
+    if pause:
+        print(f"write {step} epoch {epoch}", file=sys.stderr, flush=True)
+        time.sleep(float(pause))
 
 
 def _finite(value):
@@ -52,6 +68,7 @@ class RunRecorder:
         self.on_problem = on_problem or (lambda message: None)
         self.problem = ""
         self.status = read_json(self.path / "status.json")
+        self._committed = dict(self.status)    # the status as last written to disk
         self._best_params = best_params        # carried over when continuing a run
         self._last_status = 0.0
         self._last_model = time.monotonic()
@@ -75,32 +92,45 @@ class RunRecorder:
         except OSError as exc:
             self.problem = (f"the run is not being saved: {exc.strerror or exc} "
                             f"({getattr(exc, 'filename', None) or self.path})")
+            self._say_not_saved(exc)
             self.on_problem(self.problem)
         finally:
             self.seconds_spent += time.perf_counter() - t0
 
+    def _say_not_saved(self, exc: OSError) -> None:
+        """Write into the status (as last committed, so it vouches for nothing new) that
+        the run trains on unsaved; a disk that refuses even that leaves it "interrupted"."""
+        epoch = self._committed.get("epochs", 0)
+        note = dict(self._committed, not_saved=f"not saved after epoch {epoch}: {exc.strerror or exc}")
+        try:
+            write_json(self.path / "status.json", note)
+        except OSError:
+            pass
+
     # ------------------------------------------------------------- events
     def _started(self, event: ev.RunStarted) -> None:
         history = self.path / "history.csv"
-        known = self.status.get("history_bytes")
-        if known is None or not history.exists():
+        if event.start_epoch == 0 or not history.exists():
             with open(history, "w", encoding="utf-8", newline="") as f:
                 f.write(",".join(HISTORY_COLUMNS) + "\n")
         else:
-            # continuing: drop any line after what the status vouched for, and the epochs
-            # after the saved weights (their weights are lost)
-            keep = self._bytes_for_epochs(history, known, event.start_epoch)
+            # continuing: keep the whole lines the status vouched for, up to the saved
+            # weights' epoch (the epochs after them lost their weights), so the next row
+            # never lands on a partial line
+            keep = self._bytes_for_epochs(history, self.status.get("history_bytes"), event.start_epoch)
             with open(history, "r+b") as f:
                 f.truncate(keep)
         self.status.update(status=RunStatus.RUNNING, planned_epochs=event.start_epoch + event.config["epochs"],
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
+        self.status.pop("not_saved", None)
         self._write_status(force=True)
 
     @staticmethod
-    def _bytes_for_epochs(history: Path, known: int, epochs: int) -> int:
-        data = history.read_bytes()[:known]
-        lines = data.splitlines(keepends=True)
+    def _bytes_for_epochs(history: Path, known: int | None, epochs: int) -> int:
+        lines = vouched_lines(history.read_bytes(), known).splitlines(keepends=True)
+        if len(lines) < 1 + epochs:
+            raise OSError(f"history.csv holds {max(len(lines) - 1, 0)} whole epochs, not {epochs}")
         return sum(len(line) for line in lines[: 1 + epochs])
 
     def _epoch(self, event: ev.EpochEnded) -> None:
@@ -111,16 +141,23 @@ class RunRecorder:
             f.write(line)
         self.status.update(epochs=event.epoch, best_val_acc=_finite(event.best_val_acc),
                            seconds=event.elapsed, last_val_acc=_finite(event.val_acc))
-        saved_model = time.monotonic() - self._last_model >= self.model_interval
-        if saved_model:
-            self._save_model(event.epoch)
-        self._write_status(force=saved_model)   # status must name the epoch of the saved weights
+        if time.monotonic() - self._last_model >= self.model_interval:
+            self._save_checkpoint(event.epoch)     # writes the status naming it
+        else:
+            self._write_status()
 
     def _ended(self, event: ev.RunEnded) -> None:
         status = ev.STATUS_OF[type(event)]
-        if not isinstance(event, ev.Failed):
-            self._save_model(event.epochs_completed)
+        final = not isinstance(event, ev.Failed)
+        if final:
+            if self.status.get("model_epoch") is not None and not self.status.get("checkpoint"):
+                # the folder's own model.npz + resume.npz are the named generation (a run
+                # continued before its first checkpoint): never overwrite the named one
+                self._save_checkpoint(event.epochs_completed)
+            self._write_generation(self.path, event.epochs_completed, "final-")
             self._save_predictions()
+            self.status.pop("checkpoint", None)
+            self.status["model_epoch"] = event.epochs_completed
         self.status.update(status=status, epochs=event.epochs_completed, test_acc=_finite(event.test_acc),
                            test_loss=_finite(event.test_loss), seconds=event.elapsed, ended=time.time())
         if isinstance(event, ev.Diverged):
@@ -128,6 +165,10 @@ class RunRecorder:
         if isinstance(event, ev.Failed):
             self.status["message"] = event.message
         self._write_status(force=True)
+        if final:
+            _written("final-status", event.epochs_completed)
+            self._remove_stale_generations()
+            _written("final-cleanup", event.epochs_completed)
 
     # -------------------------------------------------------------- files
     def _write_status(self, force: bool = False) -> None:
@@ -135,24 +176,62 @@ class RunRecorder:
         if not force and now - self._last_status < STATUS_INTERVAL_S:
             return
         self._last_status = now
-        self.status["history_bytes"] = (self.path / "history.csv").stat().st_size
+        history = self.path / "history.csv"
+        if force:   # the status commits a save: the lines it vouches for must be on disk first
+            with open(history, "rb") as f:
+                os.fsync(f.fileno())
+        self.status["history_bytes"] = history.stat().st_size
         self.status["updated"] = time.time()
         write_json(self.path / "status.json", self.status, fsync=force)
+        self._committed = dict(self.status)
 
-    def _save_model(self, epoch: int) -> None:
+    def _save_checkpoint(self, epoch: int) -> None:
+        """Save the weights and resume state of ``epoch`` as a new checkpoint folder, then
+        commit it (the status names it), then remove the generation it replaces."""
+        name = f"checkpoint-{epoch:06d}"
+        if self.status.get("checkpoint") == name:
+            return                                  # this epoch is already the saved one
+        building = self.path / f".{name}.{secrets.token_hex(2)}.tmp"
+        building.mkdir()
+        try:
+            self._write_generation(building, epoch)
+            fsync_dir(building)
+            target = self.path / name
+            if target.exists():                     # an uncommitted one, from a killed writer
+                shutil.rmtree(target)
+            os.rename(building, target)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        fsync_dir(self.path)
+        _written("generation", epoch)
+        self.status.update(checkpoint=name, model_epoch=epoch)
+        self._write_status(force=True)
+        _written("status", epoch)
+        self._remove_stale_generations()
+        _written("cleanup", epoch)
+
+    def _write_generation(self, folder: Path, epoch: int, step: str = "") -> None:
         trainer = self.trainer
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
         extra = {"best": self._best_params} if self._best_params is not None else None
-        save_model(trainer.network, self.path / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
+        save_model(trainer.network, folder / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
+        _written(f"{step}model", epoch)
         state = trainer.resume_state()
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
         arrays.update(order=state["order"], steps=np.array(state["steps"]),
                       rng=np.array(json.dumps(state["rng"])), epoch=np.array(epoch))
-        with atomic_writer(self.path / "resume.npz", binary=True) as f:
+        with atomic_writer(folder / "resume.npz", binary=True) as f:
             np.savez(f, **arrays)
-        self.status["model_epoch"] = epoch
+        _written(f"{step}resume", epoch)
         self._last_model = time.monotonic()
+
+    def _remove_stale_generations(self) -> None:
+        try:
+            RunRecord(self.path).remove_leftovers()
+        except RunStoreError:   # a status it can't read: leave the files to the next owner
+            pass
 
     def _save_predictions(self) -> None:
         data = self.dataset

@@ -7,7 +7,10 @@ trainer's events out to whoever listens (the CLI's progress bar, the dashboard, 
     result = runner.run()          # in this thread; pause()/resume()/stop() from any other
 
 Everything that can go wrong before training starts (a bad config, a dataset that won't load,
-a run that can't be continued) is raised as ``RunSetupError`` with a one-line reason. Once
+a run that can't be continued, one that another process is training) is raised as
+``RunSetupError`` with a one-line reason. A recorded run is owned by its Runner, through
+the run's lock (store.py), from ``new``/``resuming`` until ``run()`` returns (or
+``close()``); every other writer is refused meanwhile. Once
 training runs nothing is raised: the trainer reports its own failures as a ``Failed`` event,
 and a disk that refuses to record makes the run go on unsaved, said once through
 ``on_problem``. Nothing outside ``training/`` and ``runs/`` builds a Trainer or a RunRecorder.
@@ -27,7 +30,7 @@ from ..training.config import ConfigError, TrainConfig
 from ..training.events import Event
 from ..training.trainer import RunResult, Trainer
 from .recorder import RunRecorder, dataset_identity
-from .store import RunRecord, RunStore, RunStoreError, default_more_epochs
+from .store import RunLock, RunRecord, RunStore, RunStoreError, default_more_epochs
 
 Listener = Callable[[Event], None]
 
@@ -47,8 +50,10 @@ class Runner:
     def __init__(self, trainer: Trainer, dataset: Dataset, *, record: RunRecord | None,
                  store: RunStore | None, previous_history: pd.DataFrame | None,
                  best_params=None, problem: str = "",
-                 on_problem: Callable[[str], None] | None = None, save_every: float = 30.0):
+                 on_problem: Callable[[str], None] | None = None, save_every: float = 30.0,
+                 lock: RunLock | None = None):
         self.trainer = trainer
+        self._run_lock = lock                     # the record's one-writer lock, held until run() ends
         self.dataset = dataset
         self.store = store
         self.record = record                      # the run folder, None when not recorded
@@ -97,8 +102,9 @@ class Runner:
             except (OSError, RunStoreError) as exc:
                 problem = (f"the run is not being saved: cannot create a run folder in {store.root} "
                            f"({getattr(exc, 'strerror', None) or exc})")
+        lock = None if run_record is None else store.claim(run_record.path)
         runner = cls(trainer, dataset, record=run_record, store=store, previous_history=None,
-                     problem=problem, on_problem=on_problem, save_every=save_every)
+                     problem=problem, on_problem=on_problem, save_every=save_every, lock=lock)
         for listener in listeners:
             runner.add_listener(listener)
         return runner
@@ -112,9 +118,13 @@ class Runner:
         """Continue the recorded ``run`` (an id, unique prefix, folder or RunRecord) in its
         own folder for ``epochs`` more epochs (default: the epochs it still had to go, or
         its own epoch count again once it had finished them). It draws exactly what one
-        longer run would have drawn (for a constant learning rate)."""
+        longer run would have drawn (for a constant learning rate). Refused while another
+        process (or another Runner) trains it; leftovers of a killed writer are removed."""
+        lock = None
         try:
             record = run if isinstance(run, RunRecord) else store.open(run)
+            lock = RunLock.take(record.path)
+            record.remove_leftovers()
             point = record.resume_point()
             done = len(point.history)
             more = epochs if epochs is not None else default_more_epochs(point.planned_epochs, done,
@@ -125,12 +135,14 @@ class Runner:
             trainer = Trainer(config, dataset, network=point.network, history=point.history,
                               resume_state=point.resume_state, blas_threads=blas_threads,
                               progress_interval=progress_interval)
-        except (ConfigError, DatasetError, RunStoreError, ModelFileError) as exc:
+        except (ConfigError, DatasetError, RunStoreError, ModelFileError, OSError) as exc:
+            if lock is not None:
+                lock.release()
+            if isinstance(exc, OSError) and not isinstance(exc, RunStoreError):
+                raise RunSetupError(f"cannot read the run: {exc.strerror or exc}") from None
             raise RunSetupError(str(exc)) from None
-        except OSError as exc:
-            raise RunSetupError(f"cannot read the run: {exc.strerror or exc}") from None
         runner = cls(trainer, dataset, record=record, store=store, previous_history=point.history,
-                     best_params=point.best_params, on_problem=on_problem, save_every=save_every)
+                     best_params=point.best_params, on_problem=on_problem, save_every=save_every, lock=lock)
         for listener in listeners:
             runner.add_listener(listener)
         return runner
@@ -154,9 +166,19 @@ class Runner:
 
     # --------------------------------------------------------------- control
     def run(self) -> RunResult:
-        """Train in the calling thread until finished, stopped, diverged or failed."""
-        self.result = self.trainer.run()
+        """Train in the calling thread until finished, stopped, diverged or failed; then
+        let go of the run (another process may continue it)."""
+        try:
+            self.result = self.trainer.run()
+        finally:
+            self.close()
         return self.result
+
+    def close(self) -> None:
+        """Let go of the run folder without (more) training: release its lock."""
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     def pause(self) -> None:
         self.trainer.pause()
