@@ -370,3 +370,15 @@ def test_every_file_of_a_run_has_the_mode_the_umask_gives(tmp_path):
     assert {p.name for p in folder.iterdir()} >= {"config.json", "history.csv", "model.npz", "status.json"}
     modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
     assert set(modes.values()) == {oct(0o666 & ~0o027)}, modes
+
+
+def test_export_counts_only_the_runs_it_wrote(tmp_path):
+    runs = tmp_path / "runs"
+    for seed in ("1", "2"):
+        assert cli("train", *SMALL, "--epochs", "1", "--seed", seed, "--runs-dir", str(runs)).returncode == 0
+    good, bad = sorted(p.name for p in runs.iterdir())
+    (runs / bad / "config.json").write_text("[1, 2]")
+    proc = cli("runs", "export", str(tmp_path / "e.csv"), good, bad, "--runs-dir", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 1 rows from 1 runs" in proc.stdout and "(1 damaged, skipped)" in proc.stdout
+    assert f"skipped {bad}" in proc.stderr

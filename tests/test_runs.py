@@ -217,3 +217,19 @@ def test_a_run_killed_mid_save_reopens_consistent(tmp_path, delay):
     assert len(saved.history) <= len(history)
     status = json.loads((path / "status.json").read_text())
     assert status["status"] == "running"         # as written; the store reports "interrupted"
+
+
+def test_a_listener_that_fails_is_detached_and_the_run_goes_on(tmp_path, sample):
+    problems, calls = [], []
+
+    def broken(event):
+        if isinstance(event, EpochEnded):
+            calls.append(event.epoch)
+            raise RuntimeError("the screen went away")
+    runner = Runner.new(TrainConfig(**SMALL), sample, store=RunStore(tmp_path), on_problem=problems.append)
+    runner.add_listener(broken)
+    result = runner.run()
+    assert result.status == "finished" and len(result.history) == 3
+    assert calls == [1]                                  # told once, then left out
+    assert len(problems) == 1 and "the screen went away" in problems[0]
+    assert RunStore(tmp_path).info(runner.path).status == "finished"

@@ -54,7 +54,8 @@ def cmd_runs(args) -> int:
             return fail(str(exc))
         except OSError as exc:
             return fail(f"could not write {args.file}: {exc.strerror or exc}", EXIT_FAILED)
-        print(f"wrote {rows:,} rows from {len(paths)} runs to {args.file}")
+        skipped = f" ({len(rows.skipped)} damaged, skipped)" if rows.skipped else ""
+        print(f"wrote {rows:,} rows from {len(paths) - len(rows.skipped)} runs to {args.file}{skipped}")
         return EXIT_OK
     infos = store.list()
     if args.json:

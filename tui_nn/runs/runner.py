@@ -158,7 +158,13 @@ class Runner:
         if self.recorder is not None:
             self.recorder(event)   # on disk before anyone is told
         for listener in self._listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:   # a broken display must not end the training it shows
+                with self._lock:
+                    self._listeners = [other for other in self._listeners if other is not listener]
+                self.on_problem(f"stopped telling {getattr(listener, '__qualname__', listener)} about the "
+                                f"run: it failed with {exc.__class__.__name__}: {exc}")
 
     def _recording_failed(self, message: str) -> None:
         self.problem = message
