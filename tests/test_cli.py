@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import signal
 import struct
@@ -382,3 +383,33 @@ def test_export_counts_only_the_runs_it_wrote(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "wrote 1 rows from 1 runs" in proc.stdout and "(1 damaged, skipped)" in proc.stdout
     assert f"skipped {bad}" in proc.stderr
+
+
+def test_resume_refuses_damaged_saved_state_in_one_line(tmp_path):
+    runs = tmp_path / "runs"
+    assert cli("train", *SMALL, "--epochs", "1", "--runs-dir", str(runs)).returncode == 0
+    [run] = list(runs.iterdir())
+    model, resume = (run / "model.npz").read_bytes(), (run / "resume.npz").read_bytes()
+
+    def refused(expected: str) -> None:
+        proc = cli("train", "--resume", run.name, "--runs-dir", str(runs), "--epochs", "1")
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert expected in proc.stderr, proc.stderr
+
+    (run / "model.npz").write_bytes(model[: len(model) // 2])                 # truncated
+    refused("model")
+    (run / "model.npz").write_bytes(model)
+    flipped = bytearray(resume)
+    flipped[len(flipped) // 2] ^= 0xFF                                        # one bit-flipped byte
+    (run / "resume.npz").write_bytes(bytes(flipped))
+    refused("resume.npz")
+    with np.load(io.BytesIO(resume)) as f:                                    # a bad generator state
+        arrays = {k: f[k] for k in f.files}
+    state = json.loads(str(arrays["rng"]))
+    state["shuffle"]["state"]["state"] = "not a number"
+    arrays["rng"] = np.array(json.dumps(state))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    (run / "resume.npz").write_bytes(buffer.getvalue())
+    refused("generator state")

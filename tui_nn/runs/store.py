@@ -403,6 +403,9 @@ class RunRecord:
                 resume_epoch = int(f["epoch"]) if "epoch" in f.files else epoch
         except NPZ_ERRORS as exc:
             raise RunStoreError(f"{self.run_id}: resume.npz is unreadable ({_reason(exc)})") from None
+        problem = _resume_state_problem(resume, network.params.shape)
+        if problem:
+            raise RunStoreError(f"{self.run_id}: resume.npz {problem}")
         model_epoch = model_meta.get("epoch", epoch)
         # a save interrupted by an older version could leave these apart: never mix them
         if not model_epoch == resume_epoch == epoch:
@@ -435,6 +438,26 @@ class RunRecord:
                     _remove(entry)
                     removed.append(f"{named.name}/{entry.name}")
         return removed
+
+
+def _resume_state_problem(resume: dict, n_params: tuple[int, ...]) -> str:
+    """What is wrong with a resume state read from disk ('' if nothing): the trainer would
+    otherwise fail on it deep inside NumPy, or silently continue from garbage."""
+    states = resume["rng"]
+    if not isinstance(states, dict):
+        return "holds no generator states"
+    for name, state in states.items():
+        try:
+            np.random.default_rng().bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as exc:
+            return f"holds a damaged generator state ({name}: {_reason(exc)})"
+    for name, buffer in resume["optimizer"].items():
+        if buffer.shape != n_params:
+            return f"holds optimizer state {name} of shape {buffer.shape}, not the network's {n_params}"
+    order = resume["order"]
+    if order.ndim != 1 or order.dtype.kind not in "iu":
+        return "holds no valid data order"
+    return ""
 
 
 def _remove(path: Path) -> None:
