@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..fileio import fsync_dir
 from .cache import LOCK_NAME, dataset_dir, human_bytes, part_path, present_file
 from .catalogue import DatasetSpec, RemoteFile, get_spec
 from .dataset import DatasetError
@@ -231,7 +232,7 @@ def _fetch(f: RemoteFile, directory: Path, meter: "_Meter", cancel: threading.Ev
                     os.replace(part, final)
                 except OSError as exc:
                     raise _DiskError(final, exc) from None
-                _sync_dir(directory)
+                fsync_dir(directory)
                 meter.set_file(f.name, f.size, force=True)
                 say(f"{f.name}: {human_bytes(f.size)}, md5 verified")
                 return []
@@ -524,22 +525,6 @@ def _remove(path: Path) -> None:
         pass
     except OSError:
         pass  # best effort: a leftover .part never counts as present
-
-
-def _sync_dir(directory: Path) -> None:
-    """Make the rename durable (POSIX); harmless where directories cannot be opened."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}

@@ -4,6 +4,7 @@ button says no. The safe answer has the focus, so a stray Enter loses nothing.""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,15 +24,18 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape,n", "answer(False)", "No", id="confirm-no"),
     ]
 
-    def __init__(self, title: str, question: str, yes: str, no: str) -> None:
+    def __init__(self, title: str, question: str | Text, yes: str, no: str, *,
+                 yes_variant: str = "warning") -> None:
         super().__init__()
         self.title_text, self.question, self.yes, self.no = title, question, yes, no
+        self.yes_variant = yes_variant
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             yield Static(self.question, id="confirm-text", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes} (y)", id="confirm-yes-button", variant="warning", compact=True)
+                yield Button(f"{self.yes} (y)", id="confirm-yes-button", variant=self.yes_variant,
+                             compact=True)
                 yield Button(f"{self.no} (n)", id="confirm-no-button", compact=True)
 
     def on_mount(self) -> None:

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from ....runs.export import export_csv
 from ....runs.store import RunStore, RunStoreError
 from ...styles import css_path
+from ..confirm import ConfirmScreen
 
 DEFAULT_EXPORT = "runs-export.csv"
 
@@ -126,44 +127,22 @@ class ResumeEpochsScreen(RenameRunScreen):
     CHECK, CHECK_FAILURE = staticmethod(_epochs_ok), "A whole number of epochs, 1 to 100000."
 
 
-class ConfirmDeleteScreen(ModalScreen[bool]):
+class ConfirmDeleteScreen(ConfirmScreen):
     """'Delete this run?' y / enter on Delete confirms; n, escape or Cancel does not.
     Cancel has the focus, so a stray Enter deletes nothing."""
 
-    CSS_PATH = css_path("runs.tcss")
     BINDINGS = [
         Binding("escape,n", "answer(False)", "Cancel", id="runs-delete-cancel"),
         Binding("y", "answer(True)", "Delete", id="runs-delete-yes"),
     ]
 
     def __init__(self, name: str, run_id: str) -> None:
-        super().__init__()
+        super().__init__("Delete run", Text.assemble(
+            "Delete ", (name, "bold"), f" ({run_id})?\n",
+            "Its folder and every file in it are removed. This cannot be undone."),
+            "Delete", "Cancel", yes_variant="error")
         self.run_name = name
         self.run_id = run_id
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="runs-delete-dialog", classes="runs-dialog"):
-            text = Text.assemble("Delete ", (self.run_name, "bold"), f" ({self.run_id})?\n",
-                                 "Its folder and every file in it are removed. This cannot be undone.")
-            yield Static(text, classes="runs-dialog-text")
-            with Horizontal(classes="runs-dialog-buttons"):
-                yield Button("Delete (y)", id="runs-delete-ok", variant="error")
-                yield Button("Cancel (n)", id="runs-delete-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#runs-delete-dialog").border_title = "Delete run"
-        self.query_one("#runs-delete-no").focus()
-
-    @on(Button.Pressed, "#runs-delete-ok")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#runs-delete-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
 
 
 def export_message(rows: int, runs: int, out: Path) -> str:
