@@ -647,7 +647,7 @@ def test_real_fashion_mnist(fashion_mnist_dir):
 # damaged and hostile files: refused early, one line naming the file, never a traceback or a
 # MemoryError (the deflate bombs, measured in a child process, are in test_memory_bombs.py)
 
-from tests.fixtures.hostile import npy_bytes, npy_header, stored, write_zip  # noqa: E402
+from fixtures.hostile import npy_bytes, npy_header, stored, write_zip  # noqa: E402
 
 
 def good_npz(path: Path) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.fixtures.hostile import (
+from fixtures.hostile import (
     bomb,
     deflated,
     gzip_bomb,
