@@ -475,7 +475,7 @@ def _saved_model(tmp_path):
 
 
 def _damaged(tmp_path, how):
-    from tests.fixtures.hostile import npy_bytes, npy_header, stored, write_zip
+    from fixtures.hostile import npy_bytes, npy_header, stored, write_zip
 
     path = _saved_model(tmp_path)
     data = bytearray(path.read_bytes())
