@@ -476,3 +476,20 @@ def test_a_crashed_dashboard_never_exits_with_status_0(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0, proc.stdout + proc.stderr
     assert "a bug in the dashboard" in proc.stdout + proc.stderr
+
+
+async def test_the_footer_offers_only_what_applies_and_quit_once():
+    from textual.widgets._footer import FooterKey
+
+    def footer(app) -> list[str]:
+        return [key.description for key in app.screen.query(FooterKey)]
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await start_run(pilot, hidden="8", epochs="2", batch_size="64")
+        await wait_ended(pilot, screen)
+        await pilot.pause(0.2)
+        keys = footer(app)
+        assert "Stop" not in keys and "Pause" not in keys and "Inspect" in keys
+        assert keys.count("Quit") == 1, keys
+        await press_now(pilot, "q")                   # q still quits, without asking: nothing trains
+        await wait_until(pilot, lambda: app.return_code is not None, what="q to quit")

@@ -54,7 +54,9 @@ class TrainingScreen(Screen):
         Binding("b", "back", "Setup", id="back",
                 tooltip="Back to the setup screen (asks before stopping a live run)"),
         Binding("escape", "back", "Setup", id="back-escape", show=False),
-        Binding("q", "app.quit", "Quit", id="quit-q", tooltip="Quit (asks first while a run trains)"),
+        # not in the footer: the app's ^q Quit is there already
+        Binding("q", "app.quit", "Quit", id="quit-q", show=False,
+                tooltip="Quit (asks first while a run trains)"),
         Binding("question_mark", "app.help", "Help", id="help-question-mark", show=False),
     ]
 
@@ -271,6 +273,8 @@ class TrainingScreen(Screen):
         if action == "resume":
             return state in (RunStatus.PAUSED, RunStatus.PAUSING)
         if action == "stop":
+            if state.ended:
+                return False        # hidden: nothing left to stop
             return True if state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING) else None
         if action == "inspect":
             # shown once the run has ended with weights worth looking at
