@@ -51,7 +51,7 @@ class Runner:
                  store: RunStore | None, previous_history: pd.DataFrame | None,
                  best_params=None, problem: str = "",
                  on_problem: Callable[[str], None] | None = None, save_every: float = 30.0,
-                 lock: RunLock | None = None):
+                 lock: RunLock | None = None, listeners: Iterable[Listener] = ()):
         self.trainer = trainer
         self._run_lock = lock                     # the record's one-writer lock, held until run() ends
         self.dataset = dataset
@@ -59,7 +59,7 @@ class Runner:
         self.record = record                      # the run folder, None when not recorded
         self.previous_history = previous_history  # epochs already trained, when continuing
         self.result: RunResult | None = None
-        self._listeners: list[Listener] = []
+        self._listeners: list[Listener] = list(listeners)
         self._lock = threading.Lock()
         self.on_problem = on_problem or (lambda message: None)
         self.problem = problem                    # why the run is not being recorded, if so
@@ -103,11 +103,9 @@ class Runner:
                 problem = (f"the run is not being saved: cannot create a run folder in {store.root} "
                            f"({getattr(exc, 'strerror', None) or exc})")
         lock = None if run_record is None else store.claim(run_record.path)
-        runner = cls(trainer, dataset, record=run_record, store=store, previous_history=None,
-                     problem=problem, on_problem=on_problem, save_every=save_every, lock=lock)
-        for listener in listeners:
-            runner.add_listener(listener)
-        return runner
+        return cls(trainer, dataset, record=run_record, store=store, previous_history=None,
+                   problem=problem, on_problem=on_problem, save_every=save_every, lock=lock,
+                   listeners=listeners)
 
     @classmethod
     def resuming(cls, store: RunStore, run: str | Path | RunRecord, *, epochs: int | None = None,
@@ -141,11 +139,9 @@ class Runner:
             if isinstance(exc, OSError) and not isinstance(exc, RunStoreError):
                 raise RunSetupError(f"cannot read the run: {exc.strerror or exc}") from None
             raise RunSetupError(str(exc)) from None
-        runner = cls(trainer, dataset, record=record, store=store, previous_history=point.history,
-                     best_params=point.best_params, on_problem=on_problem, save_every=save_every, lock=lock)
-        for listener in listeners:
-            runner.add_listener(listener)
-        return runner
+        return cls(trainer, dataset, record=record, store=store, previous_history=point.history,
+                   best_params=point.best_params, on_problem=on_problem, save_every=save_every, lock=lock,
+                   listeners=listeners)
 
     # ---------------------------------------------------------------- events
     def add_listener(self, listener: Listener) -> None:

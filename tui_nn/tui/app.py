@@ -121,8 +121,9 @@ class ScratchnetApp(App[None]):
             return "a run is still stopping; try again in a moment"
         if store is None:
             store = self.run_store
-        warn = lambda text: self.call_from_thread(  # noqa: E731
-            self.notify, text[0].upper() + text[1:], severity="warning", timeout=8)
+        def warn_now(text: str) -> None:   # the run core's messages start in lower case
+            self.notify(text[0].upper() + text[1:], severity="warning", timeout=8)
+        warn = lambda text: self.call_from_thread(warn_now, text)  # noqa: E731  (from the training thread)
         try:
             if resume_from is None:
                 runner = Runner.new(config, dataset, store=store, on_problem=warn,
@@ -133,7 +134,7 @@ class ScratchnetApp(App[None]):
         except RunSetupError as exc:
             return str(exc)
         if runner.problem:
-            self.notify(runner.problem[0].upper() + runner.problem[1:], severity="warning", timeout=8)
+            warn_now(runner.problem)
         if resume_from is None:
             self.settings.save_last_config(config)
         previous = runner.previous_history
