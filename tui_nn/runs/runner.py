@@ -73,7 +73,7 @@ class Runner:
     @classmethod
     def new(cls, config: TrainConfig, dataset: Dataset | None = None, *,
             store: RunStore | None = None, record: bool = True, name: str | None = None,
-            continue_from: RunResult | None = None,
+            sweep: dict | None = None, continue_from: RunResult | None = None,
             listeners: Iterable[Listener] = (), on_problem: Callable[[str], None] | None = None,
             load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
             blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
@@ -84,7 +84,8 @@ class Runner:
         after building: ``on_problem`` hears only of failures while training).
 
         ``continue_from`` (a result in memory) trains ``config.epochs`` more epochs on from
-        it, exactly as one longer run would (benchmarks interleave contenders this way)."""
+        it, exactly as one longer run would (benchmarks interleave contenders this way).
+        ``sweep`` ({"name", "trial"}) records the run as a trial of a sweep."""
         carried = {} if continue_from is None else dict(
             network=continue_from.network, history=continue_from.history,
             resume_state=continue_from.resume_state)
@@ -98,7 +99,8 @@ class Runner:
         run_record, problem = None, ""
         if record and store is not None:
             try:
-                run_record = RunRecord(store.create(config, dataset_identity(dataset), name=name))
+                run_record = RunRecord(store.create(config, dataset_identity(dataset), name=name,
+                                                    sweep=sweep))
             except (OSError, RunStoreError) as exc:
                 problem = (f"the run is not being saved: cannot create a run folder in {store.root} "
                            f"({getattr(exc, 'strerror', None) or exc})")

@@ -56,6 +56,7 @@ STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for th
 # foreign member, an unreadable file.
 NPZ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 LOCK_FILE = ".writer.lock"
+SWEEPS_DIR = "sweeps"   # <runs dir>/sweeps/<name>/: the sweeps' own folders, not runs (sweeps/study.py)
 CHECKPOINT = re.compile(r"checkpoint-\d{6,}")
 
 
@@ -92,6 +93,8 @@ class RunInfo:
     seconds: float = 0.0
     status: RunStatus = RunStatus.DAMAGED   # running, an ended state, interrupted or damaged
     problem: str = ""         # why a run is damaged, or what of it was not saved
+    sweep: str = ""           # the sweep this run is a trial of ('' for none)
+    trial: int | None = None  # its trial number in that sweep
 
     def as_row(self) -> dict:
         d = asdict(self)
@@ -325,6 +328,10 @@ class RunRecord:
         identity = config_file.get("dataset")
         identity = identity if isinstance(identity, dict) else {}
         info.name = str(config_file.get("name", path.name))
+        sweep = config_file.get("sweep")
+        if isinstance(sweep, dict) and isinstance(sweep.get("name"), str):
+            info.sweep = sweep["name"]
+            info.trial = sweep.get("trial") if _is_int(sweep.get("trial")) else None
         info.created = str(config_file.get("created", ""))
         info.dataset = str(identity.get("name", config.dataset))
         n_in, n_out = identity.get("n_features"), identity.get("n_classes")
@@ -570,9 +577,11 @@ class RunStore:
         self.root = Path(root)
 
     # ---------------------------------------------------------------- create
-    def create(self, config: TrainConfig, dataset_identity: dict, name: str | None = None) -> Path:
+    def create(self, config: TrainConfig, dataset_identity: dict, name: str | None = None,
+               sweep: dict | None = None) -> Path:
         """Make a new run folder with its config.json and a "running" status, owned by
         this process (its lock is held until ``claim``-ed and released, or the process ends).
+        ``sweep`` ({"name", "trial"}) marks the run as a trial of a sweep.
 
         The folder name is unique even with several dashboards on one directory:
         os.mkdir fails rather than reuse a folder another process just made."""
@@ -593,6 +602,7 @@ class RunStore:
         write_json(path / "config.json", {
             "run_id": run_id, "name": name or run_id, "created": now_iso(), "version": __version__,
             "config": config.to_dict(), "dataset": dataset_identity,
+            **({"sweep": dict(sweep)} if sweep else {}),
         })
         write_json(path / "status.json", {"status": RunStatus.RUNNING, "epochs": 0, "planned_epochs": config.epochs,
                                           "pid": os.getpid(), "host": socket.gethostname(),
@@ -620,7 +630,7 @@ class RunStore:
                 is_dir = entry.is_dir()
             except OSError:           # a symlink loop, a vanished entry
                 continue
-            if is_dir and not entry.name.startswith("."):
+            if is_dir and not entry.name.startswith(".") and entry.name != SWEEPS_DIR:
                 infos.append(self.info(Path(entry.path)))
         infos.sort(key=lambda r: (r.created, r.run_id), reverse=True)
         return infos
@@ -649,7 +659,7 @@ class RunStore:
             names = []
         matches = []
         for name in sorted(names):
-            if text and name.startswith(text) and not name.startswith("."):
+            if text and name.startswith(text) and not name.startswith(".") and name != SWEEPS_DIR:
                 try:
                     if (self.root / name).is_dir():
                         matches.append(self.root / name)

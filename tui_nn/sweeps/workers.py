@@ -1,0 +1,390 @@
+"""Where a sweep's trials train: worker processes on this machine, or a Dask cluster.
+
+Both backends run the same ``run_trial`` (one ordinary recorded run through the run core)
+and give the sweep owner the same interface:
+
+    backend.free()               how many more trials it can take now
+    backend.submit(task)         start a trial (a plain dict: config, runs dir, dataset name)
+    backend.stop_trial(number)   stop that trial's training within one batch
+    backend.poll(timeout)        the messages since the last poll (plain dicts, see below)
+    backend.close()
+
+Messages: ``started`` (trial, run_id, worker), ``epoch`` (trial, epoch, epochs, val_acc,
+val_loss, ...), ``ended`` (trial, status, epochs, best_val_acc, best_val_loss, test_acc,
+message) and ``lost`` (trial, worker, reason): the process or Dask worker running it died.
+
+``LocalWorkers`` keeps long-lived processes (spawn, never fork), each with BLAS pinned to
+one thread before NumPy loads: two workers with two BLAS threads each on two cores are 10x
+slower than with one (perf-notes). Each talks to the owner over its own pipe, so a worker
+killed mid-message can corrupt nothing shared, and the owner sees a death at once (the
+process's sentinel). A worker whose owner dies sees its pipe close and stops its trial.
+
+``DaskWorkers`` submits each trial as a future. A running future can't be cancelled, so
+the trial polls a ``distributed.Event`` (its stop flag) from a thread and stops its
+trainer, which checks its own flag every batch; epoch messages come back over a
+``distributed.Queue``. The Optuna storage stays with the owner.
+
+This module imports neither NumPy nor Dask at the top: a spawned worker pins BLAS first.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import threading
+import time
+from typing import Any, Callable
+
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Tests kill a worker mid-trial: with this set, each trial sleeps this long after each epoch.
+SLOW_EPOCH_ENV = "SCRATCHNET_TEST_TRIAL_EPOCH_SLEEP"
+
+Send = Callable[[dict], None]
+
+
+def pin_blas_env(env: dict | None = None) -> dict:
+    """``env`` (default: os.environ) with BLAS pinned to one thread."""
+    env = os.environ if env is None else env
+    for name in BLAS_ENV:
+        env[name] = "1"
+    return env
+
+
+def resolve_workers(value: str | int, *, dashboard_open: bool = False) -> int:
+    """``--workers N|auto``: auto is one per CPU this process may use, less the one the
+    dashboard's UI needs when it is open (at least one)."""
+    if isinstance(value, int) or str(value).strip().lower() != "auto":
+        number = int(value)
+        if number < 1:
+            raise ValueError(f"--workers must be >= 1 or auto, got {value}")
+        return number
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus - (1 if dashboard_open else 0))
+
+
+# ------------------------------------------------------------------ the trial
+_datasets: dict = {}   # (name, data dir) -> Dataset: a worker loads its dataset once, not per trial
+
+
+def _dataset(name: str, data_dir: str | None):
+    from ..datasets import load_dataset
+    key = (name, data_dir)
+    if key not in _datasets:
+        _datasets.clear()
+        _datasets[key] = load_dataset(name, data_dir)
+    return _datasets[key]
+
+
+def where() -> str:
+    """This process, as ``host:pid`` (and the Dask worker's address when inside one)."""
+    here = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        from distributed import get_worker
+        return f"{get_worker().address} ({here})"
+    except (ImportError, ValueError):
+        return here
+
+
+def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda runner: None) -> dict:
+    """Train one trial as a recorded run and report it through ``send``; returns the
+    ``ended`` message. ``task``: trial, sweep, config (a TrainConfig dict), runs_dir,
+    data_dir, run_name. ``on_runner(runner)`` is called before training, so the caller
+    can stop it. Nothing is raised: a trial that can't start ends "failed" with the reason."""
+    from ..runs import Runner, RunSetupError, RunStore
+    from ..training.config import ConfigError, TrainConfig
+    from ..training.events import EpochEnded
+
+    trial = task["trial"]
+    slow = float(os.environ.get(SLOW_EPOCH_ENV) or 0)
+
+    def listener(event):
+        if isinstance(event, EpochEnded):
+            send({"kind": "epoch", "trial": trial, "epoch": event.epoch, "epochs": event.epochs,
+                  "val_acc": event.val_acc, "val_loss": event.val_loss, "train_loss": event.train_loss,
+                  "train_acc": event.train_acc, "seconds": event.seconds})
+            if slow:
+                time.sleep(slow)
+
+    try:
+        config = TrainConfig.from_dict(task["config"])
+        dataset = _dataset(config.dataset, task.get("data_dir"))
+        runner = Runner.new(config, dataset, store=RunStore(task["runs_dir"]), name=task.get("run_name"),
+                            sweep={"name": task["sweep"], "trial": trial}, listeners=[listener])
+    except (ConfigError, RunSetupError, Exception) as exc:   # noqa: B014 - any setup failure ends the trial
+        end = {"kind": "ended", "trial": trial, "status": "failed", "epochs": 0, "run_id": None,
+               "message": str(exc) or exc.__class__.__name__}
+        send(end)
+        return end
+    run_id = None if runner.path is None else runner.path.name
+    send({"kind": "started", "trial": trial, "run_id": run_id, "worker": where()})
+    on_runner(runner)
+    result = runner.run()
+    history = result.history
+    best_loss = float(history.val_loss.min()) if len(history) else None
+    end = {"kind": "ended", "trial": trial, "status": str(result.status), "epochs": len(history),
+           "run_id": run_id, "best_val_acc": _finite(result.best_val_acc),
+           "best_val_loss": _finite(best_loss), "test_acc": _finite(result.end.test_acc),
+           "message": getattr(result.end, "message", "") or getattr(result.end, "hint", "")}
+    send(end)
+    return end
+
+
+def _finite(value):
+    import math
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+# ------------------------------------------------------------ local processes
+def _worker_main(conn) -> None:
+    """A worker process: trains the trials the owner sends, one at a time."""
+    pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
+    current = {"runner": None, "trial": None}
+    tasks: queue.Queue = queue.Queue()
+    lock = threading.Lock()
+
+    def read_commands():
+        while True:
+            try:
+                command = conn.recv()
+            except (EOFError, OSError):       # the owner is gone: stop training, leave
+                command = ("quit",)
+            if command[0] == "run":
+                tasks.put(command[1])
+                continue
+            with lock:
+                runner, trial = current["runner"], current["trial"]
+            if runner is not None and (command[0] == "quit" or command[1] == trial):
+                runner.stop()
+            if command[0] == "quit":
+                tasks.put(None)
+                return
+
+    def send(message):
+        try:
+            conn.send(message)
+        except (OSError, EOFError):   # the owner is gone; the reader thread ends us
+            pass
+
+    def hold(runner, trial):
+        with lock:
+            current["runner"], current["trial"] = runner, trial
+
+    threading.Thread(target=read_commands, daemon=True).start()
+    while True:
+        task = tasks.get()
+        if task is None:
+            break
+        run_trial(task, send, on_runner=lambda runner, trial=task["trial"]: hold(runner, trial))
+        hold(None, None)
+        send({"kind": "ready"})
+    conn.close()
+
+
+class LocalWorkers:
+    """``n`` worker processes on this machine (see the module docstring)."""
+
+    def __init__(self, n: int):
+        import multiprocessing as mp
+        self._mp = mp.get_context("spawn")
+        self.n = n
+        self._workers: list[dict] = []     # {process, conn, trial}
+        for _ in range(n):
+            self._workers.append(self._start())
+
+    def _start(self) -> dict:
+        parent, child = self._mp.Pipe()
+        process = self._mp.Process(target=_worker_main, args=(child,), daemon=True, name="sweep-worker")
+        saved = {name: os.environ.get(name) for name in BLAS_ENV}
+        pin_blas_env()   # the child's environment is ours at spawn time
+        try:
+            process.start()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        child.close()
+        return {"process": process, "conn": parent, "trial": None}
+
+    @property
+    def pids(self) -> list[int]:
+        return [w["process"].pid for w in self._workers]
+
+    def free(self) -> int:
+        return sum(1 for w in self._workers if w["trial"] is None)
+
+    def submit(self, task: dict) -> None:
+        worker = next(w for w in self._workers if w["trial"] is None)
+        worker["trial"] = task["trial"]
+        worker["conn"].send(("run", task))
+
+    def stop_trial(self, trial: int) -> None:
+        for w in self._workers:
+            if w["trial"] == trial:
+                try:
+                    w["conn"].send(("stop", trial))
+                except OSError:
+                    pass
+
+    def poll(self, timeout: float) -> list[dict]:
+        from multiprocessing.connection import wait
+        waitables = {}
+        for w in self._workers:
+            waitables[w["conn"]] = w
+            waitables[w["process"].sentinel] = w
+        messages = []
+        for ready in wait(list(waitables), timeout):
+            w = waitables[ready]
+            if ready is w["conn"]:
+                messages.extend(self._drain(w))
+        for i, w in enumerate(self._workers):
+            if not w["process"].is_alive():
+                messages.extend(self._drain(w))   # what it said before it died
+                if w["trial"] is not None:
+                    messages.append({"kind": "lost", "trial": w["trial"], "worker": f"pid {w['process'].pid}",
+                                     "reason": f"worker process {w['process'].pid} died "
+                                               f"(exit status {w['process'].exitcode})"})
+                w["conn"].close()
+                self._workers[i] = self._start()
+        return messages
+
+    def _drain(self, w: dict) -> list[dict]:
+        out = []
+        try:
+            while not w["conn"].closed and w["conn"].poll():
+                message = w["conn"].recv()
+                if message["kind"] == "ready":
+                    w["trial"] = None
+                else:
+                    if message["kind"] == "ended":
+                        w["trial"] = None
+                    out.append(message)
+        except (EOFError, OSError):
+            pass
+        return out
+
+    def close(self, timeout: float = 10.0) -> None:
+        for w in self._workers:
+            try:
+                w["conn"].send(("quit",))
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        for w in self._workers:
+            w["process"].join(max(0.0, deadline - time.monotonic()))
+            if w["process"].is_alive():
+                w["process"].kill()
+                w["process"].join(1)
+            w["conn"].close()
+
+
+# ----------------------------------------------------------------------- Dask
+CLUSTER_HINT = "pip install 'scratchnet-tui[cluster]'"
+
+
+class ClusterError(Exception):
+    """The cluster can't be used; the message is one line."""
+
+
+def _dask_trial(task: dict, prefix: str) -> dict:
+    """The Dask task: ``run_trial`` with a stop flag polled from a thread, epochs sent
+    back over a distributed Queue."""
+    pin_blas_env()
+    from distributed import Event, Queue
+    outbox = Queue(f"{prefix}-messages")
+    stop_flag = Event(f"{prefix}-stop-{task['trial']}")
+    done = threading.Event()
+
+    def watch(runner):
+        def poll():
+            while not done.is_set():
+                try:
+                    if stop_flag.wait(timeout=0.25):
+                        runner.stop()
+                        return
+                except Exception:   # the scheduler is gone: nobody will read us
+                    runner.stop()
+                    return
+        threading.Thread(target=poll, daemon=True).start()
+
+    try:
+        return run_trial(task, outbox.put, on_runner=watch)
+    finally:
+        done.set()
+
+
+class DaskWorkers:
+    """Trials as futures on a Dask cluster: ``address`` is ``local`` (a LocalCluster of
+    ``n`` single-threaded worker processes) or ``tcp://HOST:PORT`` (a running scheduler)."""
+
+    def __init__(self, address: str, n: int, sweep: str):
+        try:
+            from distributed import Client, LocalCluster, Queue
+        except ImportError:
+            raise ClusterError(f"--cluster needs Dask: {CLUSTER_HINT}") from None
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, env={k: "1" for k in BLAS_ENV})
+                self.client = Client(self._cluster)
+            else:
+                self.client = Client(address, timeout=10)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.prefix = f"scratchnet-{sweep}-{os.getpid()}-{int(time.time())}"
+        self._queue = Queue(f"{self.prefix}-messages", client=self.client)
+        self._futures: dict[int, Any] = {}
+        threads = sum(self.client.nthreads().values())
+        self.n = max(1, threads if address != "local" else n)
+
+    def free(self) -> int:
+        return max(0, self.n - len(self._futures))
+
+    def submit(self, task: dict) -> None:
+        self._futures[task["trial"]] = self.client.submit(_dask_trial, task, self.prefix, pure=False,
+                                                          key=f"{self.prefix}-trial-{task['trial']}")
+
+    def stop_trial(self, trial: int) -> None:
+        from distributed import Event
+        Event(f"{self.prefix}-stop-{trial}", client=self.client).set()
+
+    def poll(self, timeout: float) -> list[dict]:
+        messages = []
+        try:
+            first = self._queue.get(timeout=timeout)
+            messages.append(first)
+            while self._queue.qsize():
+                messages.append(self._queue.get())
+        except TimeoutError:
+            pass
+        except Exception as exc:   # asyncio/tornado timeouts differ between versions
+            if "timeout" not in type(exc).__name__.lower() and "Timeout" not in str(type(exc)):
+                raise
+        ended = {m["trial"] for m in messages if m["kind"] == "ended"}
+        for trial in ended:
+            self._futures.pop(trial, None)
+        for trial, future in list(self._futures.items()):
+            if future.status in ("error", "cancelled", "lost"):
+                self._futures.pop(trial)
+                try:
+                    reason = repr(future.exception(timeout=1))
+                except Exception as exc:
+                    reason = repr(exc)
+                messages.append({"kind": "lost", "trial": trial, "worker": "dask",
+                                 "reason": f"the Dask task failed: {reason}"})
+            elif future.status == "finished" and trial not in ended:
+                # finished, but its last messages may still be on the way: next poll
+                pass
+        return messages
+
+    def close(self, timeout: float = 10.0) -> None:
+        try:
+            self.client.close(timeout=timeout)
+        finally:
+            if self._cluster is not None:
+                self._cluster.close(timeout=timeout)
