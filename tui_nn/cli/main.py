@@ -7,6 +7,8 @@
     scratchnet-tui runs [export FILE]     list recorded runs, or export them to one CSV
     scratchnet-tui bench [...]            measure training speed (and PyTorch's, if installed)
     scratchnet-tui datasets [download NAME]   list the datasets / download a full-size one
+    scratchnet-tui sweep [options] --space NAME=SPEC ... --trials N   search hyperparameters
+    scratchnet-tui sweeps                 list the sweeps
 
 Every bad flag value ends in one line on stderr and exit status 2. ``--data-dir`` may stand
 before or after the command, ``--runs-dir`` after the command or its subcommand. A stdout
@@ -18,7 +20,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from . import bench, datasets, evaluate, presets, runs, train
+from . import bench, datasets, evaluate, presets, runs, sweep, train
 from .common import (
     EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, Parser, add_data_dir, data_dir_of, fail, silence_stdout,
 )
@@ -38,6 +40,7 @@ def build_parser() -> Parser:
     runs.add_parser(sub, Parser)
     bench.add_parser(sub)
     datasets.add_parser(sub, Parser)
+    sweep.add_parser(sub)
     return parser
 
 

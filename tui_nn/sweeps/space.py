@@ -80,8 +80,12 @@ class Param:
             return self.choices[self.texts.index(stored)]
         return (stored, self.over_n) if self.name == "l2" else stored
 
-    def shown(self, value) -> str:
-        return self.field.format(value)
+    def shown(self, value):
+        """As output shows it: a range's number as a number, a choice as its text
+        (``hidden`` -> ``'256,128'``), an l2 divided by n as ``'5e-05/n'``."""
+        if self.kind == "choice" or (self.name == "l2" and self.over_n):
+            return self.field.format(value)
+        return value[0] if self.name == "l2" else value
 
 
 def _default_type(field: Field):
@@ -197,8 +201,8 @@ class SearchSpace:
         """Field name -> typed value, from a trial's stored params."""
         return {p.name: p.value_of(stored[p.name]) for p in self.params if p.name in stored}
 
-    def shown(self, values: dict[str, Any]) -> dict[str, str]:
-        """Field name -> the text a user types (``hidden`` -> ``'256,128'``), for output."""
+    def shown(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Field name -> the value as output shows it (see ``Param.shown``): plain JSON."""
         return {p.name: p.shown(values[p.name]) for p in self.params if p.name in values}
 
     def config_for(self, base: TrainConfig, values: dict[str, Any]) -> TrainConfig:

@@ -77,9 +77,10 @@ class SweepEvent:
 @dataclass(frozen=True)
 class TrialStarted(SweepEvent):
     trial: int
-    params: dict            # field -> the text a user types ("256,128", "full", "0.001")
+    params: dict            # field -> value: a number for a range, the text for a choice ("256,128", "full")
     run_id: str | None
-    worker: str
+    worker: str             # host:pid of the process training it (and the Dask worker's address)
+    blas_threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,18 @@ def _read_json(path: Path) -> dict:
 
 def _write_json(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _grid_sampler(grid: dict, seed: int):
+    """Optuna's GridSampler, minus its ``study.stop()`` once the grid is used up: that only
+    works inside ``study.optimize``, and here the owner counts the trials itself."""
+    import optuna
+
+    class AskTellGrid(optuna.samplers.GridSampler):
+        def after_trial(self, study, trial, state, values) -> None:
+            pass
+
+    return AskTellGrid(grid, seed=seed)
 
 
 def _finite(value) -> float | None:
@@ -320,7 +333,7 @@ class Sweep:
         # replay its first suggestions
         seed = self.spec.base.seed + len(study.get_trials(deepcopy=False))
         if self.spec.sampler == "grid":
-            study.sampler = optuna.samplers.GridSampler(self.spec.space.grid(), seed=seed)
+            study.sampler = _grid_sampler(self.spec.space.grid(), seed)
         elif self.spec.sampler == "random":
             study.sampler = optuna.samplers.RandomSampler(seed=seed)
         else:
@@ -380,16 +393,22 @@ class Sweep:
         ``backend`` (tests) replaces the one built from ``workers`` and ``cluster``."""
         from .workers import DaskWorkers, LocalWorkers
 
-        t0 = time.perf_counter()
         try:
-            study = self._study()
-            self._recover(study)
+            if backend is None:   # first: its processes start while Optuna loads
+                preload = (self.spec.base.dataset, self.spec.data_dir)
+                workers = max(1, min(workers, self.spec.trials))
+                backend = LocalWorkers(workers, preload) if cluster is None else DaskWorkers(cluster, workers, self.name)
+            self.backend = backend
+            t0 = time.perf_counter()
+            try:
+                study = self._study()
+                self._recover(study)
+            except BaseException:
+                backend.close()
+                raise
             self._used = self._budget(study)
             self.bookkeeping_seconds += time.perf_counter() - t0
             self._write_summary(study, RUNNING)
-            if backend is None:
-                backend = LocalWorkers(workers) if cluster is None else DaskWorkers(cluster, workers, self.name)
-            self.backend = backend
             live: dict[int, dict] = {}
             try:
                 self._loop(study, backend, live)
@@ -453,7 +472,9 @@ class Sweep:
             entry["run_id"], entry["worker"] = message["run_id"], message["worker"]
             trial.set_user_attr("run_id", message["run_id"])
             trial.set_user_attr("worker", message["worker"])
-            self._emit(TrialStarted(self.name, number, entry["params"], message["run_id"], message["worker"]))
+            trial.set_user_attr("blas_threads", message.get("blas_threads"))
+            self._emit(TrialStarted(self.name, number, entry["params"], message["run_id"], message["worker"],
+                                    message.get("blas_threads")))
         elif kind == "epoch":
             value = _finite(message[self.spec.metric])
             entry["epochs"] = message["epoch"]

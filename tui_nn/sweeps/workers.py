@@ -76,6 +76,13 @@ def _dataset(name: str, data_dir: str | None):
     return _datasets[key]
 
 
+def blas_threads() -> int | None:
+    """The most threads any BLAS loaded in this process may use (None: none loaded)."""
+    from threadpoolctl import threadpool_info
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    return max(counts) if counts else None
+
+
 def where() -> str:
     """This process, as ``host:pid`` (and the Dask worker's address when inside one)."""
     here = f"{socket.gethostname()}:{os.getpid()}"
@@ -117,7 +124,7 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
         send(end)
         return end
     run_id = None if runner.path is None else runner.path.name
-    send({"kind": "started", "trial": trial, "run_id": run_id, "worker": where()})
+    send({"kind": "started", "trial": trial, "run_id": run_id, "worker": where(), "blas_threads": blas_threads()})
     on_runner(runner)
     result = runner.run()
     history = result.history
@@ -136,8 +143,9 @@ def _finite(value):
 
 
 # ------------------------------------------------------------ local processes
-def _worker_main(conn) -> None:
-    """A worker process: trains the trials the owner sends, one at a time."""
+def _worker_main(conn, preload: tuple | None = None) -> None:
+    """A worker process: trains the trials the owner sends, one at a time. ``preload``
+    (dataset name, data dir) is loaded while the owner is still setting up."""
     pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
@@ -171,30 +179,35 @@ def _worker_main(conn) -> None:
             current["runner"], current["trial"] = runner, trial
 
     threading.Thread(target=read_commands, daemon=True).start()
+    if preload is not None:
+        try:
+            _dataset(*preload)
+        except Exception:   # the trial that needs it will say why
+            pass
     while True:
         task = tasks.get()
         if task is None:
             break
         run_trial(task, send, on_runner=lambda runner, trial=task["trial"]: hold(runner, trial))
-        hold(None, None)
-        send({"kind": "ready"})
+        hold(None, None)   # its "ended" message tells the owner this worker is free
     conn.close()
 
 
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, preload: tuple | None = None):
         import multiprocessing as mp
         self._mp = mp.get_context("spawn")
         self.n = n
+        self._preload = preload
         self._workers: list[dict] = []     # {process, conn, trial}
         for _ in range(n):
             self._workers.append(self._start())
 
     def _start(self) -> dict:
         parent, child = self._mp.Pipe()
-        process = self._mp.Process(target=_worker_main, args=(child,), daemon=True, name="sweep-worker")
+        process = self._mp.Process(target=_worker_main, args=(child, self._preload), daemon=True, name="sweep-worker")
         saved = {name: os.environ.get(name) for name in BLAS_ENV}
         pin_blas_env()   # the child's environment is ours at spawn time
         try:
@@ -255,12 +268,9 @@ class LocalWorkers:
         try:
             while not w["conn"].closed and w["conn"].poll():
                 message = w["conn"].recv()
-                if message["kind"] == "ready":
+                if message["kind"] == "ended" and message["trial"] == w["trial"]:
                     w["trial"] = None
-                else:
-                    if message["kind"] == "ended":
-                        w["trial"] = None
-                    out.append(message)
+                out.append(message)
         except (EOFError, OSError):
             pass
         return out
