@@ -48,7 +48,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from ..fileio import FolderLock, LockHeld, lock_holder, write_text_atomic
 from ..training.config import ConfigError, TrainConfig
@@ -361,15 +361,20 @@ class Sweep:
         """Trials left RUNNING by an owner that died: FAIL, their parameters queued again.
         Also rebuilds the rows of summary.json from the journal."""
         from optuna.trial import Trial, TrialState
+        lost = []
         for t in study.get_trials(deepcopy=False):
             if t.state == TrialState.RUNNING:
-                live = Trial(study, t._trial_id)
-                live.set_user_attr("failure", "the sweep's owner died while it ran")
+                reason = "the sweep's owner died while it ran"
+                Trial(study, t._trial_id).set_user_attr("failure", reason)
                 study.tell(t.number, state=TrialState.FAIL)
-                self._retry(study, t.params, t.user_attrs)
+                lost.append((t.number, self._retry(study, t.params, t.user_attrs)))
         for t in study.get_trials(deepcopy=False):
             if t.state.is_finished():
                 self.rows[t.number] = self._row_of(t)
+        for number, retried in lost:     # said once, as any other ended trial
+            row = self.rows[number]
+            self._emit(TrialEnded(self.name, number, FAILED, row["params"], None, row["run_id"], row["epochs"],
+                                  row["message"], retried))
 
     def _row_of(self, t) -> dict:
         from optuna.trial import TrialState
