@@ -158,7 +158,9 @@ def cmd_sweep(args) -> int:
     if sweep.spec.sampler == "grid" and sweep.spec.space.grid_size() < sweep.spec.trials:
         _note(f"note: the grid has {sweep.spec.space.grid_size()} points; --trials {sweep.spec.trials} "
               f"is more than that, so points will be drawn again")
-    where = args.cluster or f"{workers} worker process{'es' if workers > 1 else ''}"
+    where = (f"{workers} worker process{'es' if workers > 1 else ''}" if args.cluster is None else
+             f"a local Dask cluster of {workers} workers" if args.cluster == "local" else
+             f"the Dask cluster at {args.cluster}")
     _note(f"{'resuming' if sweep.resumed else 'starting'} sweep {sweep.name}: {sweep.spec.trials} trials on "
           f"{where}; runs in {root}")
     sweep.add_listener(TrialPrinter(sweep.spec.metric, args.json))

@@ -364,17 +364,11 @@ class DaskWorkers:
         Event(f"{self.prefix}-stop-{trial}", client=self.client).set()
 
     def poll(self, timeout: float) -> list[dict]:
-        messages = []
-        try:
-            first = self._queue.get(timeout=timeout)
-            messages.append(first)
-            while self._queue.qsize():
-                messages.append(self._queue.get())
-        except TimeoutError:
-            pass
-        except Exception as exc:   # asyncio/tornado timeouts differ between versions
-            if "timeout" not in type(exc).__name__.lower() and "Timeout" not in str(type(exc)):
-                raise
+        # everything queued, without waiting: a get that times out is logged as an error
+        # by the scheduler, so wait here instead
+        messages = list(self._queue.get(batch=True))
+        if not messages:
+            time.sleep(timeout)
         ended = {m["trial"] for m in messages if m["kind"] == "ended"}
         for trial in ended:
             self._futures.pop(trial, None)
