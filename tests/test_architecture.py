@@ -32,6 +32,7 @@ def test_the_import_contracts_hold():
     ("runs/store.py", "from ..tui import app", "Layers"),
     ("nn/network.py", "import pandas", "The engine is NumPy only"),
     ("cli/main.py", "from ..tui.app import run_app", "Layers"),
+    ("sweeps/study.py", "from ..inspection import data", "Layers"),   # siblings: neither imports the other
 ])
 def test_a_forbidden_import_is_caught(tmp_path, module, bad_import, contract):
     shutil.copytree(ROOT / "tui_nn", tmp_path / "tui_nn", ignore=shutil.ignore_patterns("__pycache__"))

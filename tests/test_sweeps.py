@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -82,6 +84,14 @@ def test_grid_needs_choices_and_the_spec_is_checked_before_anything_is_made(tmp_
         Sweep.new(SweepSpec("../x", TINY, space, trials=2), tmp_path)
     assert not (tmp_path / "sweeps" / "g").exists() and list_sweeps(tmp_path) == []
     assert SearchSpace.parse(["lr=choice:0.1|0.01", "hidden=choice:8|16"]).grid_size() == 4
+
+
+def test_importing_sweeps_loads_neither_optuna_nor_dask():
+    # Optuna alone costs ~0.8 s: it must load when a sweep runs, never on the dashboard's start-up
+    code = ("import sys, tui_nn.sweeps, tui_nn.cli.main; "
+            "print(sorted(m for m in ('optuna', 'distributed', 'dask') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
 def test_workers_auto_is_one_per_cpu_less_the_dashboards():

@@ -305,6 +305,15 @@ def _dask_trial(task: dict, prefix: str) -> dict:
     from distributed import Event, Queue
     outbox = Queue(f"{prefix}-messages")
     stop_flag = Event(f"{prefix}-stop-{task['trial']}")
+    # Dask runs a task again elsewhere when its worker dies; a trial must never run twice
+    # (it would make a second run folder): the rerun reports the loss and the owner retries
+    claimed = Event(f"{prefix}-claimed-{task['trial']}")
+    if claimed.is_set():
+        lost = {"kind": "lost", "trial": task["trial"], "worker": where(),
+                "reason": "its Dask worker died while it ran"}
+        outbox.put(lost)
+        return lost
+    claimed.set()
     done = threading.Event()
 
     def watch(runner):

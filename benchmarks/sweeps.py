@@ -1,0 +1,126 @@
+"""Sweeps: throughput with more worker processes, the owner's bookkeeping overhead, and
+what a search finds (and what pruning saves), on the embedded MNIST sample.
+
+- throughput: the same 8 trials (random sampler, fixed seed: the same parameters and seeds
+  each time) with ``--workers 1`` and ``--workers 2``, interleaved, ``--repeat`` times; wall
+  time from ``Sweep.run`` to its return, worker start-up included. Goal: ratio <= 0.6.
+- overhead: the owner's time in Optuna and the sweep's files (``Sweep.bookkeeping_seconds``:
+  ask, tell, report, should_prune, summary.json) against the trials' training time, for the
+  default preset's network (784-512-256-10, Adam, mini-batch 64, shifts; ``--overhead-epochs``
+  of its 100 epochs). Goal: < 5%.
+- quality: a 30-trial TPE sweep over lr, hidden sizes, batch size and dropout, without and
+  with median pruning: the best trial's held-out test accuracy beside the default preset's
+  (same epochs), and the epochs each sweep trained in all.
+
+Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality] [--repeat 2] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tui_nn.runs import Runner, RunStore
+from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec
+from tui_nn.training import TrainConfig
+from tui_nn.training.presets import get_preset
+
+
+def timed_sweep(name: str, base: TrainConfig, space: list[str], trials: int, workers: int, **options):
+    """(wall seconds, result, runs of the sweep) of one sweep in a fresh runs directory."""
+    root = Path(tempfile.mkdtemp(prefix=f"bench-sweep-{name}-"))
+    sweep = Sweep.new(SweepSpec(name, base, SearchSpace.parse(space), trials, **options), root)
+    t0 = time.perf_counter()
+    result = sweep.run(workers=workers)
+    wall = time.perf_counter() - t0
+    runs = [info for info in RunStore(root).list() if info.sweep == name]
+    return wall, result, runs
+
+
+def throughput(repeat: int) -> dict:
+    base = TrainConfig(hidden=(256, 128), epochs=5, seed=0)
+    space = ["lr=log:1e-3:1e-2"]
+    walls = {1: [], 2: []}
+    for _ in range(repeat):
+        for workers in (1, 2):
+            wall, result, _ = timed_sweep(f"w{workers}", base, space, 8, workers, sampler="random")
+            assert result.counts.get("complete") == 8, result.counts
+            walls[workers].append(wall)
+    one, two = statistics.median(walls[1]), statistics.median(walls[2])
+    return {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs", "workers_1_s": walls[1], "workers_2_s": walls[2],
+            "ratio": two / one}
+
+
+def overhead(epochs: int) -> dict:
+    base = get_preset("default").config.with_changes(epochs=epochs)
+    wall, result, runs = timed_sweep("overhead", base, ["lr=log:3e-4:3e-3"], 2, 2, sampler="random")
+    training = sum(info.seconds for info in runs)
+    return {"config": f"default preset, {epochs} epochs", "trials": len(runs),
+            "bookkeeping_s": result.bookkeeping_seconds, "training_s": training,
+            "bookkeeping_per_trial_s": result.bookkeeping_seconds / len(runs),
+            "fraction": result.bookkeeping_seconds / training}
+
+
+def quality(trials: int, epochs: int) -> dict:
+    base = TrainConfig(hidden=(128,), epochs=epochs, seed=0)
+    space = ["lr=log:1e-4:1e-2", "hidden=choice:64|128|256,128|512,256", "batch_size=choice:32|64|128",
+             "dropout=uniform:0:0.5"]
+    out = {"trials": trials, "epochs_per_trial": epochs}
+    for pruner in ("none", "median"):
+        wall, result, runs = timed_sweep(f"q-{pruner}", base, space, trials, 2, sampler="tpe", pruner=pruner)
+        best = next(info for info in runs if info.trial == result.best_trial)
+        out[pruner] = {"wall_s": wall, "best_val_acc": result.best_value, "best_test_acc": best.test_acc,
+                       "best_params": result.best_params, "total_epochs": sum(info.epochs for info in runs),
+                       "counts": result.counts}
+    default = get_preset("default").config.with_changes(epochs=epochs)
+    run = Runner.new(default, record=False).run()
+    out["default_preset"] = {"epochs": epochs, "best_val_acc": run.best_val_acc, "test_acc": run.end.test_acc}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="throughput,overhead,quality")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--overhead-epochs", type=int, default=10)
+    parser.add_argument("--quality-trials", type=int, default=30)
+    parser.add_argument("--quality-epochs", type=int, default=8)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
+    if not args.json:
+        print(f"load average before: {figures['load_average_before']} on {figures['cpus']} CPUs", flush=True)
+    if "throughput" in parts:
+        figures["throughput"] = t = throughput(args.repeat)
+        if not args.json:
+            print(f"throughput: 8 trials, workers=1 {[round(x, 1) for x in t['workers_1_s']]} s, workers=2 "
+                  f"{[round(x, 1) for x in t['workers_2_s']]} s: ratio {t['ratio']:.2f} (goal <= 0.6)", flush=True)
+    if "overhead" in parts:
+        figures["overhead"] = o = overhead(args.overhead_epochs)
+        if not args.json:
+            print(f"overhead: {o['config']}: bookkeeping {o['bookkeeping_s']:.2f} s for {o['training_s']:.1f} s of "
+                  f"training = {100 * o['fraction']:.2f}% (goal < 5%)", flush=True)
+    if "quality" in parts:
+        figures["quality"] = q = quality(args.quality_trials, args.quality_epochs)
+        if not args.json:
+            for pruner in ("none", "median"):
+                r = q[pruner]
+                print(f"quality, pruning {pruner}: best val {r['best_val_acc']:.4f}, test {r['best_test_acc']:.4f} "
+                      f"({r['best_params']}), {r['total_epochs']} epochs in all, {r['wall_s']:.0f} s, {r['counts']}")
+            d = q["default_preset"]
+            print(f"quality: default preset, {d['epochs']} epochs: val {d['best_val_acc']:.4f}, test {d['test_acc']:.4f}")
+    figures["load_average_after"] = os.getloadavg()
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"load average after: {figures['load_average_after']}")
+
+
+if __name__ == "__main__":
+    main()
