@@ -185,7 +185,7 @@ class ScratchnetApp(App[None]):
             if event.state == WorkerState.ERROR and self.sweep_screen is not None:
                 self.sweep_screen.sweep_failed(f"{worker.error.__class__.__name__}: {worker.error}")
             if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-                self.refresh_bindings()
+                self._refresh_bindings_if_shown()
             return
         if worker.group != "training" or worker is not self.training_worker:
             return
@@ -196,6 +196,12 @@ class ScratchnetApp(App[None]):
         elif event.state == WorkerState.ERROR and self.training_screen is not None:
             self.training_screen.post_message(WorkerCrashed(worker.error))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._refresh_bindings_if_shown()
+
+    def _refresh_bindings_if_shown(self) -> None:
+        # A worker can end after the app has closed its last screen (quitting mid-run):
+        # there are no bindings left to refresh then, and asking would raise.
+        if self.screen_stack:
             self.refresh_bindings()
 
     def _record_speed(self, result: RunResult) -> None:
