@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
@@ -46,11 +47,10 @@ class SearchCheckbox(Checkbox):
     """``[x]`` / ``[ ]``: searched or not is told by shape, not only by colour (NO_COLOR,
     16-colour terminals); Textual's compact checkbox shows an X either way."""
 
-    BUTTON_LEFT, BUTTON_RIGHT = "[", "]"
-
     @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual's name)
-        return "x" if self.value else " "
+    def _button(self) -> Content:
+        inner = self.get_visual_style("toggle--button")
+        return Content.assemble("[", ("x" if self.value else " ", inner), "]")
 
 
 class SpaceRow(Horizontal):

@@ -68,6 +68,8 @@ class SweepScreen(Screen):
         self.state = "running"          # running | paused | stopping | finished | stopped | failed
         self.problem = ""
         self._dirty = True
+        self._table_keys: list[str] = []    # the trials shown, in the table's order
+        self._had_selection = False
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -101,7 +103,10 @@ class SweepScreen(Screen):
 
     @on(DataTable.RowHighlighted, "#trials")
     def _row_highlighted(self) -> None:
-        self.refresh_bindings()
+        has = self.selected_trial() is not None
+        if has != self._had_selection:     # the footer's trial keys come and go with a row
+            self._had_selection = has
+            self.refresh_bindings()
 
     @on(SweepMessage)
     def _sweep_event(self, message: SweepMessage) -> None:
@@ -148,19 +153,33 @@ class SweepScreen(Screen):
 
     # ------------------------------------------------------------ table
     def _update_table(self) -> None:
+        """Rows in the model's order; cells updated in place while the order holds (a
+        rebuild moves the cursor and redraws the footer), rebuilt when it changes."""
         table = self.query_one("#trials", DataTable)
-        selected = self.selected_trial()
         best = self.model.best
-        table.clear()
+        rows = []
         for row in self.model.sorted_rows():
             mark = "*" if best is not None and row.trial == best.trial else " "
             epoch = f"{row.epoch}/{row.epochs}" if row.state == RUNNING and row.epochs else str(row.epoch)
             value = row.value if row.state != RUNNING else (row.current if row.current is not None else row.value)
             cells = [f"{mark}{row.trial}", STATE_MARK.get(row.state, row.state), epoch, self.model.shown_metric(value)]
             cells += [format_param(row.params.get(name, "")) for name in self.spec.space.names]
-            table.add_row(*cells, key=str(row.trial))
-        if selected is not None and str(selected) in {str(n) for n in self.model.rows}:
-            table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
+            rows.append((str(row.trial), cells))
+        keys = [key for key, _ in rows]
+        if keys == self._table_keys:
+            columns = [column.key for column in table.columns.values()]
+            for key, cells in rows:
+                for column, cell in zip(columns, cells):
+                    if table.get_cell(key, column) != cell:
+                        table.update_cell(key, column, cell)
+            return
+        selected = self.selected_trial()
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        self._table_keys = keys
+        if selected is not None and str(selected) in keys:
+            table.move_cursor(row=keys.index(str(selected)), animate=False)
 
     def selected_trial(self) -> int | None:
         table = self.query_one("#trials", DataTable)

@@ -187,7 +187,7 @@ class TrialsModel:
         seen = self.choices_seen(name)
         return float(seen.index(str(value)) + 1) if str(value) in seen else None
 
-    def running_curves(self, limit: int = 8) -> list[TrialRow]:
+    def running_curves(self, limit: int = 5) -> list[TrialRow]:
         """The curves worth overlaying: the running trials, then the best ended ones."""
         running = [r for r in self.sorted_by_trial() if r.state == RUNNING and r.curve]
         ended = [r for r in self.rows.values() if r.state != RUNNING and r.curve and r.value is not None]
