@@ -324,7 +324,8 @@ async def test_quitting_mid_run_asks_then_ends_the_worker_at_once():
         assert ended, f"{first}: the trainer did not end"
         when, event = ended[0]
         assert isinstance(event, Stopped), first
-        assert when - pressed < 1.0 and exited < 1.0, (first, when - pressed, exited)
+        # within a batch in fact (milliseconds); the margin is for a loaded test machine
+        assert when - pressed < 2.0 and exited < 2.0, (first, when - pressed, exited)
         assert app.return_code == 0
 
 

@@ -26,6 +26,7 @@ from ..locations import runs_dir
 from ..runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
 from ..runs.store import default_more_epochs
 from ..training.config import TrainConfig
+from ..training.fields import FIELDS
 from ..training.trainer import RunResult
 from .commands import screen_commands
 from .messages import WorkerCrashed, message_for
@@ -56,6 +57,8 @@ class ScratchnetApp(App[None]):
         Binding("f1", "help", "Help", id="help", tooltip="Show every key (also ?)"),
         Binding("f2", "runs", "Runs", id="runs",
                 tooltip="Past runs: compare, export, inspect, re-run, resume, rename, delete"),
+        Binding("f3", "sweep", "Sweep", id="sweep",
+                tooltip="Search hyperparameters around the setup form's settings, on every core"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme",
                 tooltip="Switch between the dark and light theme"),
     ]
@@ -77,6 +80,9 @@ class ScratchnetApp(App[None]):
         self.run_store = RunStore(runs_dir())
         self._inspection = None       # InspectionData of the last ended run, built on demand
         self._asking_to_quit = False  # the "Quit?" question is showing
+        self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
+        self.sweep_screen = None
+        self.sweep_worker: Worker | None = None
 
     # ------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -175,6 +181,12 @@ class ScratchnetApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if worker.group == "sweep" and worker is self.sweep_worker:
+            if event.state == WorkerState.ERROR and self.sweep_screen is not None:
+                self.sweep_screen.sweep_failed(f"{worker.error.__class__.__name__}: {worker.error}")
+            if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                self._refresh_bindings_if_shown()
+            return
         if worker.group != "training" or worker is not self.training_worker:
             return
         if event.state == WorkerState.SUCCESS:
@@ -184,6 +196,12 @@ class ScratchnetApp(App[None]):
         elif event.state == WorkerState.ERROR and self.training_screen is not None:
             self.training_screen.post_message(WorkerCrashed(worker.error))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._refresh_bindings_if_shown()
+
+    def _refresh_bindings_if_shown(self) -> None:
+        # A worker can end after the app has closed its last screen (quitting mid-run):
+        # there are no bindings left to refresh then, and asking would raise.
+        if self.screen_stack:
             self.refresh_bindings()
 
     def _record_speed(self, result: RunResult) -> None:
@@ -218,29 +236,34 @@ class ScratchnetApp(App[None]):
     def action_quit(self) -> None:
         """Quit; while a run trains, ask first (the run is the user's work). Asked again
         while the question shows (ctrl+c twice, as in a terminal), quit at once."""
-        if not self.training_active or self._asking_to_quit:
+        if not (self.training_active or self.sweep_active) or self._asking_to_quit:
             self.exit()
             return
         from .screens.confirm import ConfirmScreen
 
-        view = self.training_screen.view if self.training_screen is not None else None
-        where = f" (epoch {view.epoch} of {view.epochs})" if view is not None else ""
+        if self.training_active:
+            view = self.training_screen.view if self.training_screen is not None else None
+            where = f" (epoch {view.epoch} of {view.epochs})" if view is not None else ""
+            question = (f"A run is still training{where}. Quitting stops it after the current batch; "
+                        "its weights and history so far are kept in the runs list.")
+        else:
+            question = (f"The sweep {self.sweep.name} is still running. Quitting stops its trials "
+                        f"within a batch; `scratchnet-tui sweep --resume {self.sweep.name}` continues it.")
         self._asking_to_quit = True
 
         def answered(quit_now: bool | None) -> None:
             self._asking_to_quit = False
             if quit_now:
                 self.exit()
-        self.push_screen(ConfirmScreen(
-            "Quit?", f"A run is still training{where}. Quitting stops it after the current batch; "
-            "its weights and history so far are kept in the runs list.",
-            "Stop it and quit", "Keep training"), answered)
+        self.push_screen(ConfirmScreen("Quit?", question, "Stop it and quit", "Keep going"), answered)
 
     def exit(self, *args, **kwargs) -> None:
         # Every way out (q, ctrl+q, ctrl+c, the palette) comes through here: stop the
         # run so its thread ends within a batch and the process can exit.
         if self.runner is not None:
             self.runner.stop()
+        if self.sweep is not None:
+            self.sweep.stop()
         super().exit(*args, **kwargs)
 
     # ----------------------------------------------------------------- runs
@@ -320,6 +343,84 @@ class ScratchnetApp(App[None]):
         if error:
             self.notify(f"Can't start: {error}", severity="error", timeout=8)
 
+    # --------------------------------------------------------------- sweeps
+    @property
+    def sweep_active(self) -> bool:
+        return self.sweep_worker is not None and self.sweep_worker.state in (
+            WorkerState.PENDING, WorkerState.RUNNING)
+
+    def action_sweep(self) -> None:
+        """The running sweep's screen, or the sweep's set-up around the setup form's settings."""
+        from .screens.sweep import SweepScreen, SweepSetupScreen
+
+        if isinstance(self.screen, (SweepScreen, SweepSetupScreen)):
+            return
+        if self.sweep_active and self.sweep_screen is not None:
+            self.push_screen(self.sweep_screen)
+            return
+        setup = next((s for s in self.screen_stack if isinstance(s, SetupScreen)), None)
+        config, errors = setup.read_form() if setup is not None else (None, {"form": "no setup form"})
+        if config is None:
+            name, reason = next(iter(errors.items()), ("form", "invalid"))
+            label = FIELDS[name].label if name in FIELDS else name
+            self.notify(f"Fix the setup form first ({label}: {reason}); a sweep searches around it.",
+                        severity="warning", timeout=6)
+            return
+        arch = f" ({config.dataset}, hidden {','.join(map(str, config.hidden)) or 'none'}, " \
+               f"{config.optimizer}, {config.epochs} epochs)"
+        self.push_screen(SweepSetupScreen(config, arch, data_dir=self.data_dir))
+
+    def start_sweep(self, spec, workers: int) -> str | None:
+        """Create the sweep ``spec`` in the runs folder and run it on ``workers`` processes,
+        showing it live. Returns why it could not start, or None."""
+        from ..sweeps import Sweep, SweepError
+        from .messages import SweepMessage
+        from .screens.sweep import SweepScreen, SweepSetupScreen
+
+        if self.sweep_active:
+            return f"the sweep {self.sweep.name} is still running"
+        try:
+            sweep = Sweep.new(spec, self.run_store.root)
+        except SweepError as exc:
+            return str(exc)
+        _start_resource_tracker()
+        screen = SweepScreen(spec)
+        sweep.add_listener(lambda event: screen.post_message(SweepMessage(event)))
+        self.sweep, self.sweep_screen = sweep, screen
+        if isinstance(self.screen, SweepSetupScreen):
+            self.pop_screen()
+        self.push_screen(screen)
+        self.sweep_worker = self._run_sweep(sweep, workers)
+        return None
+
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False, description="sweep")
+    def _run_sweep(self, sweep, workers: int):
+        return sweep.run(workers=workers)
+
+    def pause_sweep(self) -> None:
+        if self.sweep is not None and self.sweep_active:
+            self.sweep.pause()
+
+    def resume_sweep(self) -> None:
+        if self.sweep is not None and self.sweep_active:
+            self.sweep.resume()
+
+    def stop_sweep(self) -> bool:
+        if self.sweep is None or not self.sweep_active:
+            return False
+        self.sweep.stop()
+        return True
+
+    def open_sweep_trial(self, run_id: str, action: str) -> None:
+        """A trial's run: its charts, its inspection, or its settings in the setup form."""
+        path = self.run_store.root / run_id
+        if action == "charts":
+            from .screens.runs.compare import RunChartsScreen
+            self.push_screen(RunChartsScreen(self.run_store, path))
+            return
+        from .screens.runs.table import RunAction
+        self.post_message(RunAction(action, path, self.run_store))
+
     # -------------------------------------------------------------- actions
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -339,6 +440,18 @@ class ScratchnetApp(App[None]):
         yield SystemCommand("Switch dark/light theme", "Toggle between textual-dark and textual-light",
                             self.action_toggle_theme)
         yield SystemCommand("Keys", "Show every key binding", self.action_help)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (which every spawned worker process is handed)
+    with a real stderr. Under Textual ``sys.stderr`` is a capture whose ``fileno()`` is -1,
+    and spawning then fails with 'bad value(s) in fds_to_keep'."""
+    import contextlib
+    import os
+    from multiprocessing import resource_tracker
+
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
+        resource_tracker.ensure_running()
 
 
 def run_app(data_dir: str | None = None, *, headless: bool = False) -> int:

@@ -76,3 +76,12 @@ def message_for(event: ev.Event) -> TrainerMessage:
         if isinstance(event, event_type):
             return message_type(event)
     return TrainerMessage(event)   # an event type added later still reaches the screen
+
+
+class SweepMessage(Message):
+    """One event of a sweep (``tui_nn.sweeps``: a trial started, ended an epoch, ended;
+    the sweep ended), posted from the thread that runs the sweep to the sweep screen."""
+
+    def __init__(self, event) -> None:
+        super().__init__()
+        self.event = event
