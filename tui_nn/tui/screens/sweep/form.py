@@ -99,7 +99,8 @@ class SweepSetupScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="sweep-form"):
+        # not focusable itself: Tab goes from field to field (the wheel still scrolls it)
+        with VerticalScroll(id="sweep-form", can_focus=False):
             yield Static(f"Each trial trains the setup form's settings{self.base_text}, with the checked "
                          "fields drawn from their ranges:", id="sweep-base", markup=False)
             for name, spec, searched in SUGGESTED_SPACE:

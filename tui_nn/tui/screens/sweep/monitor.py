@@ -171,7 +171,7 @@ class SweepScreen(Screen):
             for key, cells in rows:
                 for column, cell in zip(columns, cells):
                     if table.get_cell(key, column) != cell:
-                        table.update_cell(key, column, cell)
+                        table.update_cell(key, column, cell, update_width=True)
             return
         selected = self.selected_trial()
         table.clear()
