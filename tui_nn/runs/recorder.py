@@ -32,7 +32,7 @@ from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
-from .store import RunRecord, RunStoreError, read_json, vouched_lines, write_json
+from .store import CHANGES_FILE, RunRecord, RunStoreError, read_json, vouched_lines, write_json
 
 STATUS_INTERVAL_S = 1.0
 # Tests aim kill -9 between the writes of a save: the recorder then says each write on
@@ -87,6 +87,8 @@ class RunRecorder:
                 self._started(event)
             elif isinstance(event, ev.EpochEnded):
                 self._epoch(event)
+            elif isinstance(event, ev.SettingChanged):
+                self._write_changes()
             elif isinstance(event, ev.RunEnded):
                 self._ended(event)
         except OSError as exc:
@@ -124,7 +126,12 @@ class RunRecorder:
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
         self.status.pop("not_saved", None)
+        if self.trainer.planned_changes:      # a replaying run records what it will replay
+            self._write_changes()
         self._write_status(force=True)
+
+    def _write_changes(self) -> None:
+        write_json(self.path / CHANGES_FILE, {"changes": self.trainer.planned_changes})
 
     @staticmethod
     def _bytes_for_epochs(history: Path, known: int | None, epochs: int) -> int:
@@ -164,6 +171,8 @@ class RunRecorder:
             self.status["message"] = f"loss became {event.loss} at epoch {event.epoch}, batch {event.batch}"
         if isinstance(event, ev.Failed):
             self.status["message"] = event.message
+        if isinstance(event, ev.EarlyStopped):
+            self.status["message"] = event.summary
         self._write_status(force=True)
         if final:
             _written("final-status", event.epochs_completed)
@@ -222,6 +231,9 @@ class RunRecorder:
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
         arrays.update(order=state["order"], steps=np.array(state["steps"]),
                       rng=np.array(json.dumps(state["rng"])), epoch=np.array(epoch))
+        arrays["callbacks"] = np.array(json.dumps(state["callbacks"]))
+        if "callback_best" in state:
+            arrays["callback_best"] = state["callback_best"]
         with atomic_writer(folder / "resume.npz", binary=True) as f:
             np.savez(f, **arrays)
         _written(f"{step}resume", epoch)

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from ...datasets import Dataset
 from ...format import UNKNOWN, fraction
 from ...training.config import TrainConfig
-from ...training.events import Diverged, Failed, Finished, Stopped
+from ...training.events import Diverged, EarlyStopped, Failed, Finished, Stopped
 from ...training.status import RunStatus
 from ..messages import (
     BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
@@ -170,6 +170,9 @@ class TrainingScreen(Screen):
         if isinstance(event, Finished):
             view.state = RunStatus.FINISHED
             self._notice(view.state, self._ended_words("Finished", event))
+        elif isinstance(event, EarlyStopped):
+            view.state = RunStatus.EARLY_STOPPED
+            self._notice(view.state, self._ended_words("Stopped early", event) + f" {event.reason[0].upper()}{event.reason[1:]}.")
         elif isinstance(event, Stopped):
             view.state = RunStatus.STOPPED
             self._notice(view.state, self._ended_words("Stopped on request", event)
