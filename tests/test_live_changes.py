@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tui_nn.datasets import load_embedded_sample
-from tui_nn.runs import RunRecord, Runner, RunStore
+from tui_nn.runs import Runner, RunRecord, RunStore
 from tui_nn.training import ConfigError, TrainConfig
 from tui_nn.training import events as ev
 

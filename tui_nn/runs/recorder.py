@@ -28,11 +28,24 @@ import numpy as np
 
 from ..datasets.dataset import Dataset
 from ..fileio import atomic_writer, fsync_dir
+from ..nn.health import histogram_edges
 from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
-from .store import CHANGES_FILE, RunRecord, RunStoreError, read_json, vouched_lines, write_json
+from .store import (
+    CHANGES_FILE,
+    HEALTH_FILE,
+    HEALTH_PER_HIDDEN,
+    HEALTH_PER_LAYER,
+    NPZ_ERRORS,
+    STEPS_FILE,
+    RunRecord,
+    RunStoreError,
+    read_json,
+    vouched_lines,
+    write_json,
+)
 
 STATUS_INTERVAL_S = 1.0
 # Tests aim kill -9 between the writes of a save: the recorder then says each write on
@@ -73,6 +86,8 @@ class RunRecorder:
         self._last_status = 0.0
         self._last_model = time.monotonic()
         self.seconds_spent = 0.0               # time spent writing, for the overhead figure
+        self._steps: list[np.ndarray] = []     # per epoch: every batch's loss (steps.npy)
+        self._health: list[dict] = []          # per epoch: layer health (health.npz)
 
     @property
     def saving(self) -> bool:
@@ -122,6 +137,7 @@ class RunRecorder:
             keep = self._bytes_for_epochs(history, self.status.get("history_bytes"), event.start_epoch)
             with open(history, "r+b") as f:
                 f.truncate(keep)
+            self._load_curves(event.start_epoch)
         self.status.update(status=RunStatus.RUNNING, planned_epochs=event.start_epoch + event.config["epochs"],
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
@@ -140,7 +156,42 @@ class RunRecorder:
             raise OSError(f"history.csv holds {max(len(lines) - 1, 0)} whole epochs, not {epochs}")
         return sum(len(line) for line in lines[: 1 + epochs])
 
+    def _load_curves(self, epochs: int) -> None:
+        """Continuing: the per-batch losses and health of the ``epochs`` kept (a run recorded
+        before these files existed, or with gaps, starts them afresh)."""
+        try:
+            steps = np.load(self.path / STEPS_FILE, allow_pickle=False)
+            if steps.ndim == 2 and len(steps) >= epochs:
+                self._steps = list(steps[:epochs])
+        except NPZ_ERRORS:
+            pass
+        try:
+            with np.load(self.path / HEALTH_FILE, allow_pickle=False) as f:
+                health = {k: f[k] for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+        except NPZ_ERRORS:
+            return
+        if len(health["weight_norm"]) >= epochs:
+            self._health = [{k: health[k][i].tolist() for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+                            for i in range(epochs)]
+
+    def _write_curves(self, event: ev.EpochEnded) -> None:
+        """steps.npy and health.npz, each rewritten whole and atomically (a few hundred KB
+        at most for long runs), before the history line that vouches for their epoch."""
+        if event.step_losses is not None and len(self._steps) == event.epoch - 1:
+            self._steps.append(np.asarray(event.step_losses, np.float32))
+            if len({len(s) for s in self._steps}) == 1:
+                with atomic_writer(self.path / STEPS_FILE, binary=True) as f:
+                    np.save(f, np.stack(self._steps))
+        if event.health is not None and len(self._health) == event.epoch - 1:
+            self._health.append(event.health)
+            arrays = {k: np.array([h[k] for h in self._health], np.float32)
+                      for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+            arrays["edges"] = histogram_edges(self.trainer.network.activation.name)
+            with atomic_writer(self.path / HEALTH_FILE, binary=True) as f:
+                np.savez(f, **arrays)
+
     def _epoch(self, event: ev.EpochEnded) -> None:
+        self._write_curves(event)
         row = event.row()
         line = ",".join("" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(v)
                         for v in (row[c] for c in HISTORY_COLUMNS)) + "\n"

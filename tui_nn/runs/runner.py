@@ -77,7 +77,8 @@ class Runner:
             continue_from: RunResult | None = None, replay: list[dict] | None = None,
             listeners: Iterable[Listener] = (), on_problem: Callable[[str], None] | None = None,
             load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
-            blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
+            blas_threads: int | None = 1, progress_interval: float = 0.1,
+            measure_health: bool = True) -> "Runner":
         """A new run of ``config`` on ``dataset`` (loaded by ``config.dataset`` when not
         given), recorded in ``store`` unless ``record`` is False, its weights saved every
         ``save_every`` seconds and at the end. If the runs directory
@@ -87,14 +88,15 @@ class Runner:
         ``continue_from`` (a result in memory) trains ``config.epochs`` more epochs on from
         it, exactly as one longer run would (benchmarks interleave contenders this way).
         ``replay`` (another run's ``RunRecord.changes()``) makes its live changes again, each
-        at the step it was made, so this run retraces that one."""
+        at the step it was made, so this run retraces that one. ``measure_health`` False
+        leaves layer health out (only to time what it costs)."""
         carried = {} if continue_from is None else dict(
             network=continue_from.network, history=continue_from.history,
             resume_state=continue_from.resume_state)
         try:
             if dataset is None:
                 dataset = load_dataset(config.dataset)
-            trainer = Trainer(config, dataset, blas_threads=blas_threads, replay=replay,
+            trainer = Trainer(config, dataset, blas_threads=blas_threads, replay=replay, health=measure_health,
                               progress_interval=progress_interval, **carried)
         except (ConfigError, DatasetError) as exc:
             raise RunSetupError(str(exc)) from None

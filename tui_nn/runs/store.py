@@ -58,6 +58,10 @@ STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for th
 NPZ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 LOCK_FILE = ".writer.lock"
 CHANGES_FILE = "changes.json"   # the live changes, each with its step (training/live.py)
+STEPS_FILE = "steps.npy"        # float32 (epochs, batches per epoch): the mean loss of every batch
+HEALTH_FILE = "health.npz"      # layer health per epoch (nn/health.py), see RunRecord.health
+HEALTH_PER_LAYER = ("weight_norm", "grad_norm", "update_ratio")   # (epochs, layers)
+HEALTH_PER_HIDDEN = ("flat_units", "histogram")                    # (epochs, hidden[, bins])
 CHECKPOINT = re.compile(r"checkpoint-\d{6,}")
 
 
@@ -278,6 +282,37 @@ class RunRecord:
             return check_records(data.get("changes"))
         except ConfigError as exc:
             raise RunStoreError(f"{self.run_id}: {CHANGES_FILE}: {exc}") from None
+
+    def steps(self) -> np.ndarray:
+        """The mean loss of every batch, float32 (epochs, batches per epoch), for the epochs
+        the history holds; empty (0, 0) for a run recorded without them."""
+        file = self.path / STEPS_FILE
+        if not file.exists():
+            return np.zeros((0, 0), np.float32)
+        try:
+            _regular_file(file)
+            steps = np.load(file, allow_pickle=False)
+        except NPZ_ERRORS as exc:
+            raise RunStoreError(f"{self.run_id}: {STEPS_FILE} is unreadable ({_reason(exc)})") from None
+        if steps.ndim != 2 or steps.dtype.kind != "f":
+            raise RunStoreError(f"{self.run_id}: {STEPS_FILE} holds no per-batch losses")
+        return steps[:len(self.history())]
+
+    def health(self) -> dict[str, np.ndarray]:
+        """Layer health for the epochs the history holds: ``weight_norm``, ``grad_norm``,
+        ``update_ratio`` (epochs, layers); ``flat_units`` (epochs, hidden layers);
+        ``histogram`` (epochs, hidden layers, bins) over ``edges`` (bins + 1); {} if none."""
+        file = self.path / HEALTH_FILE
+        if not file.exists():
+            return {}
+        try:
+            _regular_file(file)
+            with np.load(file, allow_pickle=False) as f:
+                health = {k: f[k] for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN, "edges")}
+        except NPZ_ERRORS as exc:
+            raise RunStoreError(f"{self.run_id}: {HEALTH_FILE} is unreadable ({_reason(exc)})") from None
+        epochs = len(self.history())
+        return {k: (v if k == "edges" else v[:epochs]) for k, v in health.items()}
 
     def predictions(self) -> dict[str, np.ndarray]:
         """The test-set probabilities and labels saved when the run ended."""

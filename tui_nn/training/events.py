@@ -74,6 +74,9 @@ class EpochEnded(Event):
     elapsed: float          # seconds of training so far, pauses excluded
     # the mean loss of every batch of the epoch, in order (float32; a copy)
     step_losses: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # layer health (nn/health.py): per layer weight_norm, grad_norm, update_ratio; per hidden
+    # layer flat_units and histogram (lists of floats); None when not measured
+    health: dict | None = field(default=None, repr=False, compare=False)
 
     def row(self) -> dict:
         """The history row: the same keys as the CLI's --json epoch lines."""

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..datasets.dataset import Dataset
+from ..nn import health as layer_health
 from ..nn.network import Architecture, Network
 from ..nn.optimizers import make_optimizer
 from .augment import ShiftAugmenter
@@ -31,6 +32,8 @@ from .events import (
 )
 
 SPLIT_SEED = 20240917  # the validation split is the same for every run seed, so runs compare
+HEALTH_BATCHES = 4     # batches per epoch whose gradient norms and update ratios are measured
+HEALTH_PROBE = 512     # validation images whose activations are measured at each epoch's end
 
 
 def validation_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -70,12 +73,13 @@ class Trainer:
                  on_event: Callable[[Event], None] | None = None, *,
                  network: Network | None = None, history: pd.DataFrame | None = None,
                  resume_state: dict | None = None, replay: list[dict] | None = None,
-                 progress_interval: float = 0.1, blas_threads: int | None = 1):
+                 progress_interval: float = 0.1, blas_threads: int | None = 1, health: bool = True):
         self.config = config
         self.dataset = dataset
         self.on_event = on_event or (lambda event: None)
         self.progress_interval = progress_interval
         self.blas_threads = blas_threads
+        self.measure_health = health         # layer health per epoch (nn/health.py); off only to time it
         if len(dataset.x_train) == 0:
             raise ConfigError(f"dataset {dataset.name} has no training images (test set only)")
         self.train_idx, self.val_idx = validation_split(len(dataset.x_train), config.val_fraction)
@@ -220,6 +224,9 @@ class Trainer:
         augmenter = ShiftAugmenter(batch) if cfg.augment == "shift" else None
         xb = np.empty((batch, data.x_train.shape[1]), dtype)
         scale = dtype.type(1 / 255)
+        probe_images = x_val[:HEALTH_PROBE] if len(x_val) else data.x_train[self.train_idx[:HEALTH_PROBE]]
+        probe = np.multiply(probe_images, scale, dtype=dtype)
+        health_batches = set(np.linspace(0, n_batches - 1, min(HEALTH_BATCHES, n_batches)).astype(int).tolist())
 
         self.on_event(RunStarted(config=cfg.to_dict(), n_train=n_train, n_val=len(self.val_idx),
                                  n_test=len(data.x_test), n_params=net.n_params,
@@ -238,6 +245,7 @@ class Trainer:
                 rng_shuffle.shuffle(order)
             epoch_start_params = net.params.copy()   # what a divergence falls back to
             step_losses = np.empty(n_batches, np.float32)
+            grad_norms, update_ratios = [], []
             loss_sum, correct, seen = 0.0, 0, 0
             epoch_t0 = last_report = time.perf_counter()
             paused_for = 0.0
@@ -266,7 +274,13 @@ class Trainer:
                     return self._end(Diverged, epoch - 1, elapsed, best_params, best_val, optimizer,
                                      epoch=epoch, batch=b + 1, loss=batch_loss,
                                      hint=self._divergence_hint())
+                sampled = self.measure_health and b in health_batches
+                if sampled:
+                    grad_norms.append(layer_health.grad_norms(net))
+                    before = layer_health.weight_snapshot(net)
                 optimizer.step(net.grads)
+                if sampled:
+                    update_ratios.append(layer_health.update_ratios(net, before))
                 step_losses[b] = batch_loss / n
                 loss_sum += batch_loss
                 correct += batch_correct
@@ -289,18 +303,30 @@ class Trainer:
                 best_val = val_acc
                 best_params = net.params.copy()
             self.best_params, self.best_val_acc = best_params, best_val
+            health = self._epoch_health(probe, grad_norms, update_ratios) if self.measure_health else None
             # decided before the event, so a checkpoint saved on it holds the updated counters
             decision = self.callbacks.epoch_ended(epoch, val_loss, val_acc, net.params)
             event = EpochEnded(epoch=epoch, epochs=total_epochs, train_loss=loss_sum / seen,
                                train_acc=correct / seen, val_loss=val_loss, val_acc=val_acc,
                                seconds=seconds, samples_per_s=seen / max(train_seconds, 1e-9), lr=lr,
-                               best_val_acc=best_val, elapsed=elapsed, step_losses=step_losses)
+                               best_val_acc=best_val, elapsed=elapsed, step_losses=step_losses,
+                               health=health)
             self.history_rows.append(event.row())
             self.on_event(event)
             if decision.stop and epoch < total_epochs:
                 return self._end(EarlyStopped, epoch, elapsed, best_params, best_val, optimizer,
                                  reason=self.callbacks.reason(), best_epoch=self.callbacks.best_epoch)
         return self._end(Finished, total_epochs, elapsed, best_params, best_val, optimizer)
+
+    def _epoch_health(self, probe: np.ndarray, grad_norms: list, update_ratios: list) -> dict:
+        """Layer health at an epoch's end: weight norms now, gradient norms and update ratios
+        averaged over the sampled batches, flat units and histograms on the probe images."""
+        net = self.network
+        flat, histograms = layer_health.activation_health(net, probe)
+        return {"weight_norm": layer_health.weight_norms(net),
+                "grad_norm": np.mean(grad_norms, axis=0).tolist(),
+                "update_ratio": np.mean(update_ratios, axis=0).tolist(),
+                "flat_units": flat, "histogram": histograms}
 
     def _divergence_hint(self) -> str:
         lr = self.config.lr
