@@ -88,6 +88,8 @@ class RunRecorder:
         self.seconds_spent = 0.0               # time spent writing, for the overhead figure
         self._steps: list[np.ndarray] = []     # per epoch: every batch's loss (steps.npy)
         self._health: list[dict] = []          # per epoch: layer health (health.npz)
+        self._curves_due = False               # epochs added since the files were written
+        self._last_curves = 0.0
 
     @property
     def saving(self) -> bool:
@@ -174,24 +176,33 @@ class RunRecorder:
             self._health = [{k: health[k][i].tolist() for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
                             for i in range(epochs)]
 
-    def _write_curves(self, event: ev.EpochEnded) -> None:
-        """steps.npy and health.npz, each rewritten whole and atomically (a few hundred KB
-        at most for long runs), before the history line that vouches for their epoch."""
+    def _add_curves(self, event: ev.EpochEnded) -> None:
         if event.step_losses is not None and len(self._steps) == event.epoch - 1:
             self._steps.append(np.asarray(event.step_losses, np.float32))
-            if len({len(s) for s in self._steps}) == 1:
-                with atomic_writer(self.path / STEPS_FILE, binary=True) as f:
-                    np.save(f, np.stack(self._steps))
         if event.health is not None and len(self._health) == event.epoch - 1:
             self._health.append(event.health)
+        self._curves_due = True
+
+    def _write_curves(self, force: bool = False) -> None:
+        """steps.npy and health.npz, each rewritten whole and atomically (a few hundred KB
+        at most for long runs): at most once a second, and whenever weights are saved (a
+        continued run takes them up from there). A reader takes as many epochs as the
+        history vouches for; the files may hold fewer (written later) or more."""
+        if not self._curves_due or (not force and time.monotonic() - self._last_curves < STATUS_INTERVAL_S):
+            return
+        self._curves_due, self._last_curves = False, time.monotonic()
+        if self._steps and len({len(s) for s in self._steps}) == 1:
+            with atomic_writer(self.path / STEPS_FILE, binary=True, fsync=force) as f:
+                np.save(f, np.stack(self._steps))
+        if self._health:
             arrays = {k: np.array([h[k] for h in self._health], np.float32)
                       for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
             arrays["edges"] = histogram_edges(self.trainer.network.activation.name)
-            with atomic_writer(self.path / HEALTH_FILE, binary=True) as f:
+            with atomic_writer(self.path / HEALTH_FILE, binary=True, fsync=force) as f:
                 np.savez(f, **arrays)
 
     def _epoch(self, event: ev.EpochEnded) -> None:
-        self._write_curves(event)
+        self._add_curves(event)
         row = event.row()
         line = ",".join("" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(v)
                         for v in (row[c] for c in HISTORY_COLUMNS)) + "\n"
@@ -202,9 +213,11 @@ class RunRecorder:
         if time.monotonic() - self._last_model >= self.model_interval:
             self._save_checkpoint(event.epoch)     # writes the status naming it
         else:
+            self._write_curves()
             self._write_status()
 
     def _ended(self, event: ev.RunEnded) -> None:
+        self._write_curves(force=True)
         status = ev.STATUS_OF[type(event)]
         final = not isinstance(event, ev.Failed)
         if final:
@@ -272,6 +285,7 @@ class RunRecorder:
         _written("cleanup", epoch)
 
     def _write_generation(self, folder: Path, epoch: int, step: str = "") -> None:
+        self._write_curves(force=True)          # a continued run takes them up from these weights
         trainer = self.trainer
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
