@@ -22,6 +22,7 @@ from tui_nn.training.config import (
     DTYPES,
     FIELD_PARSERS,
     LR_SCHEDULES,
+    MONITORS,
     ConfigError,
     TrainConfig,
 )
@@ -42,7 +43,7 @@ from tui_nn.tui.widgets.form import FieldRow
 ENGINE_CHOICES = {
     "activation": list(ACTIVATIONS), "output": list(LOSSES), "init": list(INITS),
     "optimizer": list(OPTIMIZERS), "lr_schedule": list(LR_SCHEDULES), "augment": list(AUGMENTS),
-    "dtype": list(DTYPES),
+    "dtype": list(DTYPES), "monitor": list(MONITORS),
 }
 DATASET_PATH = "<a .npz of the sample>"    # replaced by the file the test writes
 # Texts typed for the fields that are neither choices nor yes/no (those try every option).
@@ -60,6 +61,9 @@ TEXTS = {
     "epochs": ["1", "30", "100000"],
     "l2": ["0", "0.0001", "5.0/n", "0.5/N"],
     "seed": ["0", "42", "4294967295"],
+    "early_stop": ["0", "3"],
+    "min_delta": ["0", "0.001"],
+    "plateau_factor": ["off", "0.5:3", "0.1:1"],
 }
 
 
@@ -183,7 +187,9 @@ def test_formatters_write_what_a_user_types():
 def test_each_flag_sets_its_field():
     for name, words in cli_cases():
         field = FIELDS[name]
-        expected = (not words) if field.kind == YES_NO else field.parse(words[1])
+        # a yes/no flag sets its flag_value (--no-bias: no; --restore-best: yes); absent, the other
+        expected = (field.flag_value if words else not field.flag_value) if field.kind == YES_NO \
+            else field.parse(words[1])
         config = config_of(words)
         assert field.value_of(config) == expected, words
         # nothing else moves

@@ -2,6 +2,7 @@
 (``scratchnet-tui`` alone opens the dashboard: see ``tui_nn/entry.py``.)
 
     scratchnet-tui train [options]        train with a progress bar (or --json lines)
+    scratchnet-tui lr-find [options]      learning-rate range test: loss versus lr, a suggested lr
     scratchnet-tui evaluate MODEL|RUN     accuracy and loss of saved weights on a dataset
     scratchnet-tui presets                list the presets
     scratchnet-tui runs [export FILE]     list recorded runs, or export them to one CSV
@@ -20,7 +21,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from . import bench, datasets, evaluate, presets, runs, sweep, train
+from . import bench, datasets, evaluate, lr_find, presets, runs, sweep, train
 from .common import (
     EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, Parser, add_data_dir, data_dir_of, fail, silence_stdout,
 )
@@ -35,6 +36,7 @@ def build_parser() -> Parser:
     add_data_dir(parser, top=True)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     train.add_parser(sub)
+    lr_find.add_parser(sub)
     evaluate.add_parser(sub)
     presets.add_parser(sub)
     runs.add_parser(sub, Parser)

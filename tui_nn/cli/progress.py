@@ -96,6 +96,9 @@ class ProgressReporter:
                 if event.test_acc is not None else "no test set")
         if isinstance(event, ev.Finished):
             self.note(f"finished {event.epochs_completed} epochs in {event.elapsed:.1f}s; {test}")
+        elif isinstance(event, ev.EarlyStopped):
+            restored = f"; restored the weights of epoch {event.best_epoch}" if event.restored else ""
+            self.note(f"{event.summary}{restored}; {test}")
         elif isinstance(event, ev.Stopped):
             self.note(f"stopped after {event.epochs_completed} complete epochs; {test}")
         elif isinstance(event, ev.Diverged):

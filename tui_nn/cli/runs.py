@@ -68,7 +68,7 @@ def cmd_runs(args) -> int:
     print(f"{'run':<36} {'status':<11} {'dataset':<14} {'architecture':<16} {'opt':<8} {'lr':>7} "
           f"{'batch':>5} {'epochs':>9} {'best val':>8} {'test':>7} {'secs':>7}")
     for i in infos:
-        print(f"{i.run_id[:36]:<36} {i.status:<11} {i.dataset[:14]:<14} {i.architecture[:16]:<16} "
+        print(f"{i.run_id[:36]:<36} {i.status.describe(i.epochs):<11} {i.dataset[:14]:<14} {i.architecture[:16]:<16} "
               f"{i.optimizer:<8} {'' if i.lr is None else format(i.lr, 'g'):>7} {i.batch:>5} "
               f"{f'{i.epochs}/{i.planned_epochs}':>9} {percent(i.best_val_acc, 2, missing=''):>8} {percent(i.test_acc, 2, missing=''):>7} "
               f"{i.seconds:>7.1f}" + (f"  ({i.problem})" if i.problem else "")

@@ -49,7 +49,7 @@ def add_train_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per field of the registry; each stores the parsed value under the field's name."""
     for field in TRAIN_FIELDS:
         if field.kind == YES_NO:
-            parser.add_argument(field.flag, dest=field.name, action="store_const", const=False,
+            parser.add_argument(field.flag, dest=field.name, action="store_const", const=field.flag_value,
                                 default=NOT_GIVEN, help=field.cli_help)
         else:
             parser.add_argument(field.flag, dest=field.name, type=_flag_type(field), default=NOT_GIVEN,
@@ -181,7 +181,7 @@ def cmd_train(args) -> int:
             reporter.note(f"saved model.npz, history.csv, config.json in {path}")
         except OSError as exc:
             return fail(f"could not save to {args.out}: {exc.strerror or exc}", EXIT_FAILED)
-    code = {RunStatus.FINISHED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
+    code = {RunStatus.FINISHED: EXIT_OK, RunStatus.EARLY_STOPPED: EXIT_OK, RunStatus.STOPPED: EXIT_INTERRUPTED,
             RunStatus.DIVERGED: EXIT_DIVERGED, RunStatus.FAILED: EXIT_FAILED}[result.status]
     if code == EXIT_OK and reporter.stdout_lost is not None:
         # the run finished and was saved, but not all of its --json lines were delivered

@@ -15,7 +15,7 @@ Why it is fast without being clever:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -107,6 +107,13 @@ class Network:
             layer.W[...] = W
             if layer.use_bias:
                 layer.b[...] = b
+
+    def set_dropout(self, rate: float) -> None:
+        """Change the dropout rate between batches (a live change while training); the
+        training buffers are rebuilt at the next batch, as the masks may now be needed."""
+        self.arch = replace(self.arch, dropout=rate)
+        self.dropout = Dropout(rate) if rate > 0 else None
+        self._workspaces = {k: v for k, v in self._workspaces.items() if not k[1]}
 
     @property
     def n_params(self) -> int:

@@ -2,7 +2,7 @@
 
 - ``save_run``: one run's model.npz, history.csv and config.json in a folder of the
   user's choosing (``train --out``);
-- ``export_csv``: many runs' histories and settings in one long CSV (``runs export``);
+- ``export_csv``: many runs' histories, settings and layer health in one long CSV (``runs export``);
   a run whose config or history can't be read is skipped and said, and the export is
   refused only when every run asked for is such.
 
@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -26,7 +27,7 @@ from ..datasets.dataset import Dataset
 from ..fileio import write_text_atomic
 from ..nn.model_file import save_model
 from ..training.trainer import RunResult
-from .store import RunRecord, RunStoreError
+from .store import HEALTH_PER_LAYER, RunRecord, RunStoreError
 
 
 def save_run(result: RunResult, out_dir: str | Path, dataset: Dataset) -> Path:
@@ -72,6 +73,21 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
+def add_health_columns(hist: pd.DataFrame, health: dict) -> None:
+    """Layer health as columns of the per-epoch table: layer1_weight_norm, layer1_grad_norm,
+    layer1_update_ratio (every layer, 1 = the first), layer1_flat_units (hidden layers).
+    The histograms stay in the run's health.npz (20 columns per layer would drown the rest)."""
+    if not health:
+        return
+    epochs = min(len(hist), len(health["weight_norm"]))
+    for stat in (*HEALTH_PER_LAYER, "flat_units"):
+        values = health[stat]
+        for layer in range(values.shape[1]):
+            column = np.full(len(hist), np.nan)
+            column[:epochs] = values[:epochs, layer]
+            hist[f"layer{layer + 1}_{stat}"] = column
+
+
 class ExportedRows(int):
     """The number of rows written, with ``skipped``: (run id, reason) of each damaged run
     left out."""
@@ -102,6 +118,7 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
             # CLI leaves runs listed as damaged out of "all runs" beforehand
             cfg, meta = record.config(), record.meta()
             hist = record.history()
+            health = record.health()
         except RunStoreError as exc:
             reason = str(exc).removeprefix(f"{path.name}: ")
             skipped.append((path.name, reason))
@@ -114,6 +131,7 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
         hist.insert(1, "name", meta.get("name", path.name))
         for key, value in cfg.to_dict().items():
             hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
+        add_health_columns(hist, health)
         frames.append(hist)
     if skipped and len(skipped) == len(paths):
         raise RunStoreError("; ".join(f"{run} is damaged: {reason}" for run, reason in skipped))

@@ -28,11 +28,24 @@ import numpy as np
 
 from ..datasets.dataset import Dataset
 from ..fileio import atomic_writer, fsync_dir
+from ..nn.health import histogram_edges
 from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
-from .store import RunRecord, RunStoreError, read_json, vouched_lines, write_json
+from .store import (
+    CHANGES_FILE,
+    HEALTH_FILE,
+    HEALTH_PER_HIDDEN,
+    HEALTH_PER_LAYER,
+    NPZ_ERRORS,
+    STEPS_FILE,
+    RunRecord,
+    RunStoreError,
+    read_json,
+    vouched_lines,
+    write_json,
+)
 
 STATUS_INTERVAL_S = 1.0
 # Tests aim kill -9 between the writes of a save: the recorder then says each write on
@@ -73,6 +86,10 @@ class RunRecorder:
         self._last_status = 0.0
         self._last_model = time.monotonic()
         self.seconds_spent = 0.0               # time spent writing, for the overhead figure
+        self._steps: list[np.ndarray] = []     # per epoch: every batch's loss (steps.npy)
+        self._health: list[dict] = []          # per epoch: layer health (health.npz)
+        self._curves_due = False               # epochs added since the files were written
+        self._last_curves = 0.0
 
     @property
     def saving(self) -> bool:
@@ -87,6 +104,8 @@ class RunRecorder:
                 self._started(event)
             elif isinstance(event, ev.EpochEnded):
                 self._epoch(event)
+            elif isinstance(event, ev.SettingChanged):
+                self._write_changes()
             elif isinstance(event, ev.RunEnded):
                 self._ended(event)
         except OSError as exc:
@@ -120,11 +139,17 @@ class RunRecorder:
             keep = self._bytes_for_epochs(history, self.status.get("history_bytes"), event.start_epoch)
             with open(history, "r+b") as f:
                 f.truncate(keep)
+            self._load_curves(event.start_epoch)
         self.status.update(status=RunStatus.RUNNING, planned_epochs=event.start_epoch + event.config["epochs"],
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
         self.status.pop("not_saved", None)
+        if self.trainer.planned_changes:      # a replaying run records what it will replay
+            self._write_changes()
         self._write_status(force=True)
+
+    def _write_changes(self) -> None:
+        write_json(self.path / CHANGES_FILE, {"changes": self.trainer.planned_changes})
 
     @staticmethod
     def _bytes_for_epochs(history: Path, known: int | None, epochs: int) -> int:
@@ -133,7 +158,51 @@ class RunRecorder:
             raise OSError(f"history.csv holds {max(len(lines) - 1, 0)} whole epochs, not {epochs}")
         return sum(len(line) for line in lines[: 1 + epochs])
 
+    def _load_curves(self, epochs: int) -> None:
+        """Continuing: the per-batch losses and health of the ``epochs`` kept (a run recorded
+        before these files existed, or with gaps, starts them afresh)."""
+        try:
+            steps = np.load(self.path / STEPS_FILE, allow_pickle=False)
+            if steps.ndim == 2 and len(steps) >= epochs:
+                self._steps = list(steps[:epochs])
+        except NPZ_ERRORS:
+            pass
+        try:
+            with np.load(self.path / HEALTH_FILE, allow_pickle=False) as f:
+                health = {k: f[k] for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+        except NPZ_ERRORS:
+            return
+        if len(health["weight_norm"]) >= epochs:
+            self._health = [{k: health[k][i].tolist() for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+                            for i in range(epochs)]
+
+    def _add_curves(self, event: ev.EpochEnded) -> None:
+        if event.step_losses is not None and len(self._steps) == event.epoch - 1:
+            self._steps.append(np.asarray(event.step_losses, np.float32))
+        if event.health is not None and len(self._health) == event.epoch - 1:
+            self._health.append(event.health)
+        self._curves_due = True
+
+    def _write_curves(self, force: bool = False) -> None:
+        """steps.npy and health.npz, each rewritten whole and atomically (a few hundred KB
+        at most for long runs): at most once a second, and whenever weights are saved (a
+        continued run takes them up from there). A reader takes as many epochs as the
+        history vouches for; the files may hold fewer (written later) or more."""
+        if not self._curves_due or (not force and time.monotonic() - self._last_curves < STATUS_INTERVAL_S):
+            return
+        self._curves_due, self._last_curves = False, time.monotonic()
+        if self._steps and len({len(s) for s in self._steps}) == 1:
+            with atomic_writer(self.path / STEPS_FILE, binary=True, fsync=force) as f:
+                np.save(f, np.stack(self._steps))
+        if self._health:
+            arrays = {k: np.array([h[k] for h in self._health], np.float32)
+                      for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN)}
+            arrays["edges"] = histogram_edges(self.trainer.network.activation.name)
+            with atomic_writer(self.path / HEALTH_FILE, binary=True, fsync=force) as f:
+                np.savez(f, **arrays)
+
     def _epoch(self, event: ev.EpochEnded) -> None:
+        self._add_curves(event)
         row = event.row()
         line = ",".join("" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(v)
                         for v in (row[c] for c in HISTORY_COLUMNS)) + "\n"
@@ -144,9 +213,11 @@ class RunRecorder:
         if time.monotonic() - self._last_model >= self.model_interval:
             self._save_checkpoint(event.epoch)     # writes the status naming it
         else:
+            self._write_curves()
             self._write_status()
 
     def _ended(self, event: ev.RunEnded) -> None:
+        self._write_curves(force=True)
         status = ev.STATUS_OF[type(event)]
         final = not isinstance(event, ev.Failed)
         if final:
@@ -164,6 +235,8 @@ class RunRecorder:
             self.status["message"] = f"loss became {event.loss} at epoch {event.epoch}, batch {event.batch}"
         if isinstance(event, ev.Failed):
             self.status["message"] = event.message
+        if isinstance(event, ev.EarlyStopped):
+            self.status["message"] = event.summary
         self._write_status(force=True)
         if final:
             _written("final-status", event.epochs_completed)
@@ -212,6 +285,7 @@ class RunRecorder:
         _written("cleanup", epoch)
 
     def _write_generation(self, folder: Path, epoch: int, step: str = "") -> None:
+        self._write_curves(force=True)          # a continued run takes them up from these weights
         trainer = self.trainer
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
@@ -222,6 +296,9 @@ class RunRecorder:
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
         arrays.update(order=state["order"], steps=np.array(state["steps"]),
                       rng=np.array(json.dumps(state["rng"])), epoch=np.array(epoch))
+        arrays["callbacks"] = np.array(json.dumps(state["callbacks"]))
+        if "callback_best" in state:
+            arrays["callback_best"] = state["callback_best"]
         with atomic_writer(folder / "resume.npz", binary=True) as f:
             np.savez(f, **arrays)
         _written(f"{step}resume", epoch)

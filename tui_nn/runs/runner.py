@@ -5,6 +5,7 @@ trainer's events out to whoever listens (the CLI's progress bar, the dashboard, 
     runner = Runner.resuming(store, "20261201-0930", epochs=5)      # load, then continue
     runner.add_listener(print)
     result = runner.run()          # in this thread; pause()/resume()/stop() from any other
+    runner.change(lr=0.01)         # from any thread: before the next batch, recorded in changes.json
 
 Everything that can go wrong before training starts (a bad config, a dataset that won't load,
 a run that can't be continued, one that another process is training) is raised as
@@ -73,10 +74,11 @@ class Runner:
     @classmethod
     def new(cls, config: TrainConfig, dataset: Dataset | None = None, *,
             store: RunStore | None = None, record: bool = True, name: str | None = None,
-            sweep: dict | None = None, continue_from: RunResult | None = None,
+            sweep: dict | None = None, continue_from: RunResult | None = None, replay: list[dict] | None = None,
             listeners: Iterable[Listener] = (), on_problem: Callable[[str], None] | None = None,
             load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
-            blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
+            blas_threads: int | None = 1, progress_interval: float = 0.1,
+            measure_health: bool = True) -> "Runner":
         """A new run of ``config`` on ``dataset`` (loaded by ``config.dataset`` when not
         given), recorded in ``store`` unless ``record`` is False, its weights saved every
         ``save_every`` seconds and at the end. If the runs directory
@@ -85,14 +87,17 @@ class Runner:
 
         ``continue_from`` (a result in memory) trains ``config.epochs`` more epochs on from
         it, exactly as one longer run would (benchmarks interleave contenders this way).
-        ``sweep`` ({"name", "trial"}) records the run as a trial of a sweep."""
+        ``sweep`` ({"name", "trial"}) records the run as a trial of a sweep.
+        ``replay`` (another run's ``RunRecord.changes()``) makes its live changes again, each
+        at the step it was made, so this run retraces that one. ``measure_health`` False
+        leaves layer health out (only to time what it costs)."""
         carried = {} if continue_from is None else dict(
             network=continue_from.network, history=continue_from.history,
             resume_state=continue_from.resume_state)
         try:
             if dataset is None:
                 dataset = load_dataset(config.dataset)
-            trainer = Trainer(config, dataset, blas_threads=blas_threads,
+            trainer = Trainer(config, dataset, blas_threads=blas_threads, replay=replay, health=measure_health,
                               progress_interval=progress_interval, **carried)
         except (ConfigError, DatasetError) as exc:
             raise RunSetupError(str(exc)) from None
@@ -133,7 +138,8 @@ class Runner:
             if dataset is None:
                 dataset = load_dataset(config.dataset)
             trainer = Trainer(config, dataset, network=point.network, history=point.history,
-                              resume_state=point.resume_state, blas_threads=blas_threads,
+                              resume_state=point.resume_state, replay=record.changes(),
+                              blas_threads=blas_threads,
                               progress_interval=progress_interval)
         except (ConfigError, DatasetError, RunStoreError, ModelFileError, OSError) as exc:
             if lock is not None:
@@ -183,6 +189,13 @@ class Runner:
         if self._run_lock is not None:
             self._run_lock.release()
             self._run_lock = None
+
+    def change(self, **changes) -> dict:
+        """Change live settings of the run (lr, lr_schedule, momentum, beta1, beta2, l2,
+        dropout; text as typed or values) from any thread: they take effect before the next
+        batch and are recorded (step, old and new value) in the run's changes.json.
+        Returns the config values that will change; a refused value raises ConfigError."""
+        return self.trainer.change(**changes)
 
     def pause(self) -> None:
         self.trainer.pause()

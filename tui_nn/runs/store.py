@@ -49,6 +49,7 @@ from ..fileio import FolderLock, LockHeld, lock_holder, write_text_atomic
 from ..nn import ModelFileError, Network, load_model
 
 from ..training.config import ConfigError, TrainConfig
+from ..training.live import check_records
 from ..training.status import RunStatus
 
 STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for this long is not
@@ -57,6 +58,11 @@ STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for th
 NPZ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 LOCK_FILE = ".writer.lock"
 SWEEPS_DIR = "sweeps"   # <runs dir>/sweeps/<name>/: the sweeps' own folders, not runs (sweeps/study.py)
+CHANGES_FILE = "changes.json"   # the live changes, each with its step (training/live.py)
+STEPS_FILE = "steps.npy"        # float32 (epochs, batches per epoch): the mean loss of every batch
+HEALTH_FILE = "health.npz"      # layer health per epoch (nn/health.py), see RunRecord.health
+HEALTH_PER_LAYER = ("weight_norm", "grad_norm", "update_ratio")   # (epochs, layers)
+HEALTH_PER_HIDDEN = ("flat_units", "histogram")                    # (epochs, hidden[, bins])
 CHECKPOINT = re.compile(r"checkpoint-\d{6,}")
 
 
@@ -268,6 +274,49 @@ class RunRecord:
             raise RunStoreError(f"{self.run_id}: history.csv does not number its epochs 1, 2, 3, ...")
         return table
 
+    def changes(self) -> list[dict]:
+        """The settings changed while it trained, in order: {epoch, batch, setting, old,
+        new}, each made before batch ``batch`` (0-based) of epoch ``epoch``; [] if none."""
+        file = self.path / CHANGES_FILE
+        if not file.exists():
+            return []
+        data = read_json(file)
+        try:
+            return check_records(data.get("changes"))
+        except ConfigError as exc:
+            raise RunStoreError(f"{self.run_id}: {CHANGES_FILE}: {exc}") from None
+
+    def steps(self) -> np.ndarray:
+        """The mean loss of every batch, float32 (epochs, batches per epoch), for the epochs
+        the history holds; empty (0, 0) for a run recorded without them."""
+        file = self.path / STEPS_FILE
+        if not file.exists():
+            return np.zeros((0, 0), np.float32)
+        try:
+            _regular_file(file)
+            steps = np.load(file, allow_pickle=False)
+        except NPZ_ERRORS as exc:
+            raise RunStoreError(f"{self.run_id}: {STEPS_FILE} is unreadable ({_reason(exc)})") from None
+        if steps.ndim != 2 or steps.dtype.kind != "f":
+            raise RunStoreError(f"{self.run_id}: {STEPS_FILE} holds no per-batch losses")
+        return steps[:len(self.history())]
+
+    def health(self) -> dict[str, np.ndarray]:
+        """Layer health for the epochs the history holds: ``weight_norm``, ``grad_norm``,
+        ``update_ratio`` (epochs, layers); ``flat_units`` (epochs, hidden layers);
+        ``histogram`` (epochs, hidden layers, bins) over ``edges`` (bins + 1); {} if none."""
+        file = self.path / HEALTH_FILE
+        if not file.exists():
+            return {}
+        try:
+            _regular_file(file)
+            with np.load(file, allow_pickle=False) as f:
+                health = {k: f[k] for k in (*HEALTH_PER_LAYER, *HEALTH_PER_HIDDEN, "edges")}
+        except NPZ_ERRORS as exc:
+            raise RunStoreError(f"{self.run_id}: {HEALTH_FILE} is unreadable ({_reason(exc)})") from None
+        epochs = len(self.history())
+        return {k: (v if k == "edges" else v[:epochs]) for k, v in health.items()}
+
     def predictions(self) -> dict[str, np.ndarray]:
         """The test-set probabilities and labels saved when the run ended."""
         file = self.path / "predictions.npz"
@@ -408,6 +457,10 @@ class RunRecord:
                 resume = {"optimizer": {k[4:]: f[k] for k in f.files if k.startswith("opt_")},
                           "order": f["order"], "steps": int(f["steps"]), "rng": json.loads(str(f["rng"]))}
                 resume_epoch = int(f["epoch"]) if "epoch" in f.files else epoch
+                if "callbacks" in f.files:     # runs recorded before callbacks existed have none
+                    resume["callbacks"] = json.loads(str(f["callbacks"]))
+                if "callback_best" in f.files:
+                    resume["callback_best"] = f["callback_best"]
         except NPZ_ERRORS as exc:
             raise RunStoreError(f"{self.run_id}: resume.npz is unreadable ({_reason(exc)})") from None
         problem = _resume_state_problem(resume, network.params.shape)
@@ -461,6 +514,11 @@ def _resume_state_problem(resume: dict, n_params: tuple[int, ...]) -> str:
     for name, buffer in resume["optimizer"].items():
         if buffer.shape != n_params:
             return f"holds optimizer state {name} of shape {buffer.shape}, not the network's {n_params}"
+    callbacks = resume.get("callbacks", {})
+    if not isinstance(callbacks, dict) or not all(isinstance(v, (int, float)) for v in callbacks.values()):
+        return "holds a damaged callback state"
+    if "callback_best" in resume and resume["callback_best"].shape != n_params:
+        return f"holds best weights of shape {resume['callback_best'].shape}, not the network's {n_params}"
     order = resume["order"]
     if order.ndim != 1 or order.dtype.kind not in "iu":
         return "holds no valid data order"

@@ -500,7 +500,7 @@ class Sweep:
                 del live[number]
                 study.tell(trial, state=TrialState.PRUNED)
                 self._ended(study, number, PRUNED, entry, entry.get("last"))
-            elif status in ("finished", "diverged") and value is not None:
+            elif status in ("finished", "stopped-early", "diverged") and value is not None:
                 del live[number]
                 study.tell(trial, value)
                 self._ended(study, number, COMPLETE, entry, value,

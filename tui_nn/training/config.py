@@ -19,6 +19,7 @@ from ..nn.optimizers import OPTIMIZERS
 
 AUGMENTS = ("none", "shift")
 LR_SCHEDULES = ("constant", "cosine")
+MONITORS = ("val_loss", "val_acc")   # what early stopping and reduce-on-plateau watch
 DTYPES = ("float32", "float64")
 MAX_EPOCHS = 100_000
 MAX_LAYER = 16_384
@@ -53,6 +54,13 @@ class TrainConfig:
     val_fraction: float = 0.1
     seed: int = 0
     dtype: str = "float32"
+    # callbacks (training/callbacks.py); 0 turns each off
+    early_stop: int = 0             # stop after this many epochs without improvement
+    monitor: str = "val_loss"       # what "improvement" is measured on
+    min_delta: float = 0.0          # an improvement smaller than this does not count
+    plateau_factor: float = 0.0     # reduce-lr-on-plateau: lr *= factor ...
+    plateau_patience: int = 0       # ... after this many epochs without improvement
+    restore_best: bool = False      # end with the weights of the best epoch (by monitor)
     preset: str = "custom"          # which preset this came from, for display only
 
     def __post_init__(self):
@@ -71,6 +79,12 @@ class TrainConfig:
                     parser(getattr(self, f.name))
                 except ConfigError as exc:
                     out.append(str(exc))
+        uses_monitor = self.early_stop or self.plateau_factor or self.restore_best
+        if uses_monitor and self.val_fraction == 0:
+            out.append(f"early stopping, reduce-on-plateau and restore-best watch the validation set's "
+                       f"{self.monitor}: give a validation fraction above 0")
+        if bool(self.plateau_factor) != bool(self.plateau_patience):
+            out.append("plateau needs both a factor and a patience, like 0.5:3")
         return out
 
     def with_changes(self, **changes) -> "TrainConfig":
@@ -207,6 +221,23 @@ def parse_l2(text) -> tuple[float, bool]:
     return value, over_n
 
 
+def parse_plateau(text) -> tuple[float, int]:
+    """'0.5:3' -> (0.5, 3): multiply the lr by 0.5 after 3 epochs without improvement;
+    'off' (or '', 'none', '0') -> (0.0, 0)."""
+    if isinstance(text, tuple):
+        factor, patience = text
+        if not factor and not patience:
+            return 0.0, 0
+        return _plateau_factor(factor), _plateau_patience(patience)
+    raw = str(text).strip().lower().replace(" ", "")
+    if raw in ("", "off", "none", "0", "no"):
+        return 0.0, 0
+    factor, sep, patience = raw.partition(":")
+    if not sep:
+        raise ConfigError(f"plateau must be FACTOR:PATIENCE, like 0.5:3, or off; got {_typed(text)!r}")
+    return _plateau_factor(factor), _plateau_patience(patience)
+
+
 def parse_bool(text) -> bool:
     if isinstance(text, bool):
         return text
@@ -217,6 +248,9 @@ def parse_bool(text) -> bool:
         return False
     raise ConfigError(f"expected yes or no, got {_typed(text)!r}")
 
+
+_plateau_factor = _ranged(float, "plateau factor", 0.0, 1.0, low_open=True, high_open=True)
+_plateau_patience = _ranged(int, "plateau patience", 1, MAX_EPOCHS)
 
 # Every field but dataset (checked when it is loaded) and preset (a label for display).
 FIELD_PARSERS = {
@@ -242,6 +276,12 @@ FIELD_PARSERS = {
     "val_fraction": _ranged(float, "validation fraction", 0.0, 0.5),
     "seed": _ranged(int, "seed", 0, 2**32 - 1),
     "dtype": OneOf(DTYPES, "dtype"),
+    "early_stop": _ranged(int, "early-stop patience", 0, MAX_EPOCHS),
+    "monitor": OneOf(MONITORS, "monitor"),
+    "min_delta": _ranged(float, "min delta", 0.0),
+    "plateau_factor": lambda v: 0.0 if v == 0 else _plateau_factor(v),
+    "plateau_patience": _ranged(int, "plateau patience", 0, MAX_EPOCHS),
+    "restore_best": parse_bool,
 }
 
 

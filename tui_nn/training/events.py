@@ -1,6 +1,6 @@
 """What a training run reports, in order:
 
-    RunStarted -> (BatchProgress* -> EpochEnded)* -> Finished | Stopped | Diverged | Failed
+    RunStarted -> (BatchProgress* -> EpochEnded)* -> Finished | EarlyStopped | Stopped | Diverged | Failed
 
 plus Paused/Resumed whenever the run is paused. Events are plain immutable
 dataclasses holding copies, so any thread may keep them; the trainer calls one
@@ -10,6 +10,8 @@ callback with each, from the thread that trains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .status import RunStatus
 
@@ -43,6 +45,21 @@ class BatchProgress(Event):
 
 
 @dataclass(frozen=True)
+class SettingChanged(Event):
+    """A setting changed while training (live, or replayed from a record): it takes effect
+    before batch ``batch`` (0-based) of epoch ``epoch``."""
+    epoch: int
+    batch: int
+    setting: str          # the TrainConfig field
+    old: object
+    new: object
+
+    def record(self) -> dict:
+        return {"epoch": self.epoch, "batch": self.batch, "setting": self.setting, "old": self.old,
+                "new": self.new}
+
+
+@dataclass(frozen=True)
 class EpochEnded(Event):
     epoch: int
     epochs: int
@@ -55,6 +72,11 @@ class EpochEnded(Event):
     lr: float
     best_val_acc: float
     elapsed: float          # seconds of training so far, pauses excluded
+    # the mean loss of every batch of the epoch, in order (float32; a copy)
+    step_losses: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # layer health (nn/health.py): per layer weight_norm, grad_norm, update_ratio; per hidden
+    # layer flat_units and histogram (lists of floats); None when not measured
+    health: dict | None = field(default=None, repr=False, compare=False)
 
     def row(self) -> dict:
         """The history row: the same keys as the CLI's --json epoch lines."""
@@ -92,6 +114,18 @@ class Finished(RunEnded):
 
 
 @dataclass(frozen=True)
+class EarlyStopped(RunEnded):
+    """Early stopping ended the run at epoch ``epochs_completed``, before its epoch count."""
+    reason: str = ""         # which quantity stopped improving, since when
+    best_epoch: int = 0
+    restored: bool = False   # the network holds best_epoch's weights (restore_best)
+
+    @property
+    def summary(self) -> str:
+        return f"stopped early at epoch {self.epochs_completed}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class Stopped(RunEnded):
     """Stopped on request; the weights trained so far and the history are kept."""
 
@@ -112,5 +146,5 @@ class Failed(RunEnded):
 
 
 # How each way of ending is called everywhere else (files, CLI, dashboard).
-STATUS_OF = {Finished: RunStatus.FINISHED, Stopped: RunStatus.STOPPED, Diverged: RunStatus.DIVERGED,
-             Failed: RunStatus.FAILED}
+STATUS_OF = {Finished: RunStatus.FINISHED, EarlyStopped: RunStatus.EARLY_STOPPED, Stopped: RunStatus.STOPPED,
+             Diverged: RunStatus.DIVERGED, Failed: RunStatus.FAILED}

@@ -15,8 +15,10 @@ Most fields are one ``TrainConfig`` field typed as text. The others:
 
 - choice fields (``kind == CHOICE``): one of ``choices``;
 - yes/no fields (``kind == YES_NO``): a yes/no choice in the form; on the command line a
-  flag that turns the setting off (``--no-bias``), as the settings default to on;
+  flag that sets ``flag_value``: turns a setting that defaults to on off (``--no-bias``),
+  or one that defaults to off on (``--restore-best``);
 - ``l2``: one text, ``5.0`` or ``5.0/n``, for two config fields (``l2``, ``l2_over_n``);
+  ``plateau``: one text, ``0.5:3`` or ``off``, for ``plateau_factor`` and ``plateau_patience``;
 - special fields (``kind == SPECIAL``), whose form has rows of its own: ``dataset`` (a
   name or a path) and ``batch_size`` (``full``, ``1`` or a mini-batch size).
 """
@@ -28,7 +30,7 @@ from typing import Any, Callable
 
 from ..datasets.catalogue import DOWNLOADABLE
 from ..datasets.embedded import SAMPLE_NAME
-from .config import FIELD_PARSERS, ConfigError, TrainConfig, parse_l2
+from .config import FIELD_PARSERS, ConfigError, TrainConfig, parse_l2, parse_plateau
 
 TEXT, CHOICE, YES_NO, SPECIAL = "text", "choice", "yes/no", "special"
 YES, NO = "yes", "no"
@@ -55,6 +57,11 @@ def format_batch_size(size: int | None) -> str:
 def format_l2(value: tuple[float, bool]) -> str:
     l2, over_n = value
     return f"{format_number(l2)}/n" if over_n else format_number(l2)
+
+
+def format_plateau(value: tuple[float, int]) -> str:
+    factor, patience = value
+    return f"{format_number(factor)}:{patience}" if factor else "off"
 
 
 def format_yes_no(value: bool) -> str:
@@ -86,6 +93,7 @@ class Field:
     config_fields: tuple[str, ...] = ()                              # default: (name,)
     to_config: Callable[[Any], dict[str, Any]] | None = None         # default: {name: value}
     from_config: Callable[[TrainConfig], Any] | None = None          # default: config.name
+    flag_value: bool = False          # what a yes/no field's flag sets
 
     def __post_init__(self) -> None:
         if not self.config_fields:
@@ -104,9 +112,9 @@ class Field:
 
     def flag_words(self, value) -> list[str]:
         """The command-line words that give ``value``: ['--lr', '0.1'], ['--no-bias'], or
-        [] for a yes/no field's "yes" (the flags only turn settings off)."""
+        [] for a yes/no field's default (the flag only sets ``flag_value``)."""
         if self.kind == YES_NO:
-            return [] if value else [self.flag]
+            return [self.flag] if value == self.flag_value else []
         return [self.flag, self.format(value)]
 
     @property
@@ -126,9 +134,9 @@ def _choice(name, flag, label, hint, help_text, section) -> Field:
     return Field(name, flag, label, hint, help_text, section, CHOICE, parse, str, choices=parse.options)
 
 
-def _yes_no(name, flag, label, hint, help_text, section) -> Field:
+def _yes_no(name, flag, label, hint, help_text, section, flag_value=False) -> Field:
     return Field(name, flag, label, hint, help_text, section, YES_NO, FIELD_PARSERS[name], format_yes_no,
-                 choices=(YES, NO))
+                 choices=(YES, NO), flag_value=flag_value)
 
 
 # In the form's order (sections in order of first appearance); the CLI help follows it too.
@@ -173,6 +181,21 @@ TRAIN_FIELDS: tuple[Field, ...] = (
           from_config=lambda config: (config.l2, config.l2_over_n)),
     _choice("augment", "--augment", "Augmentation", "shift: random shifts of up to 2 pixels",
             "random shifts of up to 2 pixels", "Regularisation"),
+    _text("early_stop", "--early-stop", "Early stop", "epochs without improvement before stopping; 0: off",
+          "stop after PATIENCE epochs in which --monitor did not improve by --min-delta (0: off)", "Callbacks",
+          fmt=str),
+    _choice("monitor", "--monitor", "Monitor", "what early stop, plateau and restore-best watch",
+            "what --early-stop, --plateau and --restore-best watch (default val_loss)", "Callbacks"),
+    _text("min_delta", "--min-delta", "Min delta", "smallest change that counts as an improvement",
+          "the smallest change of --monitor that counts as an improvement (default 0)", "Callbacks"),
+    Field("plateau_factor", "--plateau", "LR on plateau", "FACTOR:PATIENCE like 0.5:3, or off",
+          "reduce-lr-on-plateau: multiply the lr by FACTOR after PATIENCE epochs without improvement, "
+          "like 0.5:3 (default off)", "Callbacks", TEXT, parse_plateau, format_plateau,
+          config_fields=("plateau_factor", "plateau_patience"),
+          to_config=lambda value: {"plateau_factor": value[0], "plateau_patience": value[1]},
+          from_config=lambda config: (config.plateau_factor, config.plateau_patience)),
+    _yes_no("restore_best", "--restore-best", "Restore best", "end with the best epoch's weights (by monitor)",
+            "end with the weights of the best epoch by --monitor", "Callbacks", flag_value=True),
     _text("seed", "--seed", "Seed", "same seed, same run",
           "random seed: same seed, same config, same data => same result", "Run", fmt=str),
     _choice("dtype", "--dtype", "Precision", "float32 is about twice as fast", "", "Run"),

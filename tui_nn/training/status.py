@@ -2,7 +2,7 @@
 the dashboard.
 
 A run is live (starting, running, pausing, paused, stopping) while a process trains it,
-then it has ended in one of four ways (finished, stopped, diverged, failed). Two more
+then it has ended in one of five ways (finished, stopped early, stopped, diverged, failed). Two more
 states are only ever seen when reading a run folder: ``interrupted`` (its writer died
 before the run ended) and ``damaged`` (a file is missing or unreadable).
 """
@@ -21,6 +21,7 @@ class RunStatus(str, Enum):
     PAUSED = "paused"
     STOPPING = "stopping"      # asked to stop; takes effect at the next batch
     FINISHED = "finished"
+    EARLY_STOPPED = "stopped-early"   # early stopping ended it before its epoch count
     STOPPED = "stopped"        # stopped on request, weights and history kept
     DIVERGED = "diverged"      # the loss became NaN/inf; the last good epoch is kept
     FAILED = "failed"          # an unexpected error ended it
@@ -32,7 +33,7 @@ class RunStatus(str, Enum):
 
     @property
     def ended(self) -> bool:
-        """Finished, stopped, diverged or failed: the trainer is done with it."""
+        """Finished, stopped (early or on request), diverged or failed: the trainer is done with it."""
         return self in _ENDED
 
     @property
@@ -43,7 +44,13 @@ class RunStatus(str, Enum):
     @property
     def has_model(self) -> bool:
         """Ended with weights worth inspecting or continuing (not failed)."""
-        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED)
+        return self in (RunStatus.FINISHED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED, RunStatus.DIVERGED)
+
+    def describe(self, epochs: int) -> str:
+        """The state in a table's words; a run stopped early says at which epoch."""
+        if self is RunStatus.EARLY_STOPPED:
+            return f"stopped early at epoch {epochs}"
+        return self.value
 
     @classmethod
     def parse(cls, value: object) -> "RunStatus | None":
@@ -54,6 +61,6 @@ class RunStatus(str, Enum):
             return None
 
 
-_ENDED = frozenset({RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED})
+_ENDED = frozenset({RunStatus.FINISHED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED})
 _LIVE = frozenset({RunStatus.STARTING, RunStatus.RUNNING, RunStatus.PAUSING, RunStatus.PAUSED,
                    RunStatus.STOPPING})

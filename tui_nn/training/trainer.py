@@ -18,17 +18,22 @@ import numpy as np
 import pandas as pd
 
 from ..datasets.dataset import Dataset
+from ..nn import health as layer_health
 from ..nn.network import Architecture, Network
 from ..nn.optimizers import make_optimizer
 from .augment import ShiftAugmenter
+from .callbacks import Callbacks
+from .live import check_records, parse_changes
 from .config import ConfigError, TrainConfig, check_batch_size
 from .status import RunStatus
 from .events import (
-    HISTORY_COLUMNS, STATUS_OF, BatchProgress, Diverged, EpochEnded, Event, Failed, Finished, Paused,
-    Resumed, RunEnded, RunStarted, Stopped,
+    HISTORY_COLUMNS, STATUS_OF, BatchProgress, Diverged, EarlyStopped, EpochEnded, Event, Failed, Finished,
+    Paused, Resumed, RunEnded, RunStarted, SettingChanged, Stopped,
 )
 
 SPLIT_SEED = 20240917  # the validation split is the same for every run seed, so runs compare
+HEALTH_BATCHES = 4     # batches per epoch whose gradient norms and update ratios are measured
+HEALTH_PROBE = 512     # validation images whose activations are measured at each epoch's end
 
 
 def validation_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +46,7 @@ def validation_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class RunResult:
-    status: RunStatus                # finished | stopped | diverged | failed
+    status: RunStatus                # finished | stopped-early | stopped | diverged | failed
     config: TrainConfig
     network: Network | None
     history: pd.DataFrame
@@ -59,18 +64,22 @@ class Trainer:
     The test split is only ever evaluated once, at the end; validation is carved out of
     the training split. Pass ``network``, ``history`` and ``resume_state`` (from a
     RunResult) to continue a run: the result equals that of one longer run.
+
+    ``change()`` changes the live settings (live.py) from any thread, before the next batch;
+    ``replay`` (recorded changes, as ``changes`` lists them) makes each again at its step.
     """
 
     def __init__(self, config: TrainConfig, dataset: Dataset,
                  on_event: Callable[[Event], None] | None = None, *,
                  network: Network | None = None, history: pd.DataFrame | None = None,
-                 resume_state: dict | None = None,
-                 progress_interval: float = 0.1, blas_threads: int | None = 1):
+                 resume_state: dict | None = None, replay: list[dict] | None = None,
+                 progress_interval: float = 0.1, blas_threads: int | None = 1, health: bool = True):
         self.config = config
         self.dataset = dataset
         self.on_event = on_event or (lambda event: None)
         self.progress_interval = progress_interval
         self.blas_threads = blas_threads
+        self.measure_health = health         # layer health per epoch (nn/health.py); off only to time it
         if len(dataset.x_train) == 0:
             raise ConfigError(f"dataset {dataset.name} has no training images (test set only)")
         self.train_idx, self.val_idx = validation_split(len(dataset.x_train), config.val_fraction)
@@ -94,6 +103,23 @@ class Trainer:
         self._rngs = {s: self._rng(s) for s in ("shuffle", "dropout", "augment")}
         for name, state in self._resume_state.get("rng", {}).items():
             self._rngs[name].bit_generator.state = state
+        self.callbacks = Callbacks(config, self._resume_state.get("callbacks"))
+        if "callback_best" in self._resume_state:
+            self.callbacks.best_params = np.array(self._resume_state["callback_best"], dtype=network.dtype)
+        # Live changes: asked for in any thread (_pending, under _change_lock), applied in the
+        # training thread before a batch; each applied one is recorded in ``changes``.
+        self._change_lock = threading.Lock()
+        self._pending: list[tuple[str, object]] = []
+        self._replay = check_records(replay or [])
+        self.changes: list[dict] = []
+        # changes made before the epochs already trained (a continued run) hold already
+        start_epoch = len(self.history_rows)
+        while self._replay and self._replay[0]["epoch"] <= start_epoch:
+            record = self._replay.pop(0)
+            self.config = self.config.with_changes(**{record["setting"]: record["new"]})
+            self.changes.append(record)
+        if self.changes:
+            self.network.set_dropout(self.config.dropout)
         self._stop = threading.Event()
         self._running = threading.Event()   # cleared while paused
         self._running.set()
@@ -108,6 +134,27 @@ class Trainer:
     def stop(self) -> None:
         self._stop.set()
         self._running.set()   # a paused run must wake up to stop
+
+    def change(self, **changes) -> dict:
+        """Change live settings ({registry field: text or value}, e.g. lr=0.01 or l2="5/n")
+        before the next batch; returns the TrainConfig values that will change. A refused
+        value raises ConfigError (one line) and changes nothing."""
+        with self._change_lock:
+            upcoming = self.config.with_changes(**dict(self._pending))
+            values = parse_changes(upcoming, changes)
+            self._pending.extend(values.items())
+        return values
+
+    @property
+    def planned_changes(self) -> list[dict]:
+        """Every change of this run: those made so far, then the replayed ones still to come
+        (what a record must hold to retrace the run)."""
+        return [*self.changes, *self._replay]
+
+    @property
+    def optimizer(self):
+        """The optimizer of the run in progress (None before it starts)."""
+        return getattr(self, "_optimizer", None)
 
     @property
     def paused(self) -> bool:
@@ -156,7 +203,7 @@ class Trainer:
         n_train = len(self.train_idx)
         batch = n_train if cfg.batch_size is None else cfg.batch_size
         n_batches = math.ceil(n_train / batch)
-        l2 = cfg.l2_for(n_train)
+        self._l2 = cfg.l2_for(n_train)
         x_val = data.x_train[self.val_idx]
         y_val = data.y_train[self.val_idx]
         labels_all = data.y_train.astype(np.intp)
@@ -177,6 +224,9 @@ class Trainer:
         augmenter = ShiftAugmenter(batch) if cfg.augment == "shift" else None
         xb = np.empty((batch, data.x_train.shape[1]), dtype)
         scale = dtype.type(1 / 255)
+        probe_images = x_val[:HEALTH_PROBE] if len(x_val) else data.x_train[self.train_idx[:HEALTH_PROBE]]
+        probe = np.multiply(probe_images, scale, dtype=dtype)
+        health_batches = set(np.linspace(0, n_batches - 1, min(HEALTH_BATCHES, n_batches)).astype(int).tolist())
 
         self.on_event(RunStarted(config=cfg.to_dict(), n_train=n_train, n_val=len(self.val_idx),
                                  n_test=len(data.x_test), n_params=net.n_params,
@@ -194,6 +244,8 @@ class Trainer:
             if cfg.shuffle:
                 rng_shuffle.shuffle(order)
             epoch_start_params = net.params.copy()   # what a divergence falls back to
+            step_losses = np.empty(n_batches, np.float32)
+            grad_norms, update_ratios = [], []
             loss_sum, correct, seen = 0.0, 0, 0
             epoch_t0 = last_report = time.perf_counter()
             paused_for = 0.0
@@ -208,19 +260,28 @@ class Trainer:
                     if self._stop.is_set():
                         return self._end(Stopped, epoch - 1, elapsed, best_params, best_val, optimizer)
                     self.on_event(Resumed(epoch, b))
+                if self._pending or (self._replay and (self._replay[0]["epoch"], self._replay[0]["batch"]) <= (epoch, b)):
+                    lr = self._apply_changes(epoch, b, total_epochs, n_train)   # the row shows the last lr
                 idx = order[b * batch:(b + 1) * batch]
                 n = len(idx)
                 images = np.take(data.x_train, idx, axis=0, out=raw[:n])
                 if augmenter is not None:
                     images = augmenter.apply(images, rng_augment, shifted)
                 x = np.multiply(images, scale, out=xb[:n])
-                batch_loss, batch_correct = net.train_batch(x, labels_all[idx], l2, rng_dropout)
+                batch_loss, batch_correct = net.train_batch(x, labels_all[idx], self._l2, rng_dropout)
                 if not math.isfinite(batch_loss):
                     net.params[...] = epoch_start_params
                     return self._end(Diverged, epoch - 1, elapsed, best_params, best_val, optimizer,
                                      epoch=epoch, batch=b + 1, loss=batch_loss,
-                                     hint=f"lower the learning rate (now {cfg.lr:g}), for example to {cfg.lr / 10:g}")
+                                     hint=self._divergence_hint())
+                sampled = self.measure_health and b in health_batches
+                if sampled:
+                    grad_norms.append(layer_health.grad_norms(net))
+                    before = layer_health.weight_snapshot(net)
                 optimizer.step(net.grads)
+                if sampled:
+                    update_ratios.append(layer_health.update_ratios(net, before))
+                step_losses[b] = batch_loss / n
                 loss_sum += batch_loss
                 correct += batch_correct
                 seen += n
@@ -235,36 +296,99 @@ class Trainer:
                 net.params[...] = epoch_start_params
                 return self._end(Diverged, epoch - 1, elapsed, best_params, best_val, optimizer,
                                  epoch=epoch, batch=n_batches, loss=val_loss,
-                                 hint=f"lower the learning rate (now {cfg.lr:g}), for example to {cfg.lr / 10:g}")
+                                 hint=self._divergence_hint())
             seconds = time.perf_counter() - epoch_t0 - paused_for
             elapsed += seconds
             if len(x_val) and (math.isnan(best_val) or val_acc > best_val):
                 best_val = val_acc
                 best_params = net.params.copy()
             self.best_params, self.best_val_acc = best_params, best_val
+            health = self._epoch_health(probe, grad_norms, update_ratios) if self.measure_health else None
+            # decided before the event, so a checkpoint saved on it holds the updated counters
+            decision = self.callbacks.epoch_ended(epoch, val_loss, val_acc, net.params)
             event = EpochEnded(epoch=epoch, epochs=total_epochs, train_loss=loss_sum / seen,
                                train_acc=correct / seen, val_loss=val_loss, val_acc=val_acc,
                                seconds=seconds, samples_per_s=seen / max(train_seconds, 1e-9), lr=lr,
-                               best_val_acc=best_val, elapsed=elapsed)
+                               best_val_acc=best_val, elapsed=elapsed, step_losses=step_losses,
+                               health=health)
             self.history_rows.append(event.row())
             self.on_event(event)
+            if decision.stop and epoch < total_epochs:
+                return self._end(EarlyStopped, epoch, elapsed, best_params, best_val, optimizer,
+                                 reason=self.callbacks.reason(), best_epoch=self.callbacks.best_epoch)
         return self._end(Finished, total_epochs, elapsed, best_params, best_val, optimizer)
 
+    def _epoch_health(self, probe: np.ndarray, grad_norms: list, update_ratios: list) -> dict:
+        """Layer health at an epoch's end: weight norms now, gradient norms and update ratios
+        averaged over the sampled batches, flat units and histograms on the probe images."""
+        net = self.network
+        flat, histograms = layer_health.activation_health(net, probe)
+        return {"weight_norm": layer_health.weight_norms(net),
+                "grad_norm": np.mean(grad_norms, axis=0).tolist(),
+                "update_ratio": np.mean(update_ratios, axis=0).tolist(),
+                "flat_units": flat, "histogram": histograms}
+
+    def _divergence_hint(self) -> str:
+        lr = self.config.lr
+        return f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"
+
+    def _apply_changes(self, epoch: int, batch: int, total_epochs: int, n_train: int) -> float:
+        """Make the replayed changes due at this step, then the live ones asked for, each
+        recorded and reported; then bring the optimizer, L2 and dropout in line. Returns
+        the learning rate now in use."""
+        due = []
+        while self._replay and (self._replay[0]["epoch"], self._replay[0]["batch"]) <= (epoch, batch):
+            record = self._replay.pop(0)
+            due.append((record["setting"], record["new"]))
+        with self._change_lock:
+            due += self._pending
+            self._pending = []
+        old_dropout = self.config.dropout
+        for setting, new in due:
+            old = getattr(self.config, setting)
+            self.config = self.config.with_changes(**{setting: new})
+            event = SettingChanged(epoch, batch, setting, old, new)
+            self.changes.append(event.record())
+            self.on_event(event)
+        cfg, optimizer, dtype = self.config, self._optimizer, self.network.dtype
+        lr = self._learning_rate(epoch, total_epochs)
+        optimizer.lr = dtype.type(lr)
+        if hasattr(optimizer, "mu"):
+            optimizer.mu = dtype.type(cfg.momentum)
+        if hasattr(optimizer, "beta1"):
+            optimizer.beta1, optimizer.beta2 = dtype.type(cfg.beta1), dtype.type(cfg.beta2)
+        self._l2 = cfg.l2_for(n_train)
+        if cfg.dropout != old_dropout:
+            self.network.set_dropout(cfg.dropout)
+        return lr
+
     def _learning_rate(self, epoch: int, total: int) -> float:
+        """The schedule's lr for ``epoch``, times what reduce-on-plateau has taken off it."""
+        lr = self.config.lr * self.callbacks.lr_factor
         if self.config.lr_schedule == "cosine":
             # half a cosine from lr (first epoch) down towards 0 (last epoch)
-            return self.config.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / total))
-        return self.config.lr
+            return lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / total))
+        return lr
 
     def resume_state(self) -> dict:
         """What continuing from this point needs (valid between batches, e.g. inside an
         event callback): optimizer buffers and steps, data order, generator states."""
         optimizer = self._optimizer
-        return {"optimizer": {k: v.copy() for k, v in optimizer.state().items()},
-                "steps": optimizer.steps, "order": self._order.copy(),
-                "rng": {name: rng.bit_generator.state for name, rng in self._rngs.items()}}
+        state = {"optimizer": {k: v.copy() for k, v in optimizer.state().items()},
+                 "steps": optimizer.steps, "order": self._order.copy(),
+                 "rng": {name: rng.bit_generator.state for name, rng in self._rngs.items()},
+                 "callbacks": self.callbacks.state()}
+        if self.callbacks.best_params is not None:
+            state["callback_best"] = self.callbacks.best_params.copy()
+        return state
 
     def _end(self, kind, epochs_completed, elapsed, best_params, best_val, optimizer, **extra) -> RunResult:
+        # restore-best: a run that ran its course (or stopped itself early) ends with the
+        # monitor's best weights; one stopped by hand or diverged keeps what it has
+        if kind in (Finished, EarlyStopped) and self.config.restore_best and self.callbacks.best_params is not None:
+            self.network.params[...] = self.callbacks.best_params
+            if kind is EarlyStopped:
+                extra["restored"] = True
         test_loss = test_acc = None
         if len(self.dataset.x_test):
             test_loss, test_acc = self.network.evaluate(self.dataset.x_test, self.dataset.y_test)

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from ...datasets import Dataset
 from ...format import UNKNOWN, fraction
 from ...training.config import TrainConfig
-from ...training.events import Diverged, Failed, Finished, Stopped
+from ...training.events import Diverged, EarlyStopped, Failed, Finished, Stopped
 from ...training.status import RunStatus
 from ..messages import (
     BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
@@ -49,6 +49,8 @@ class TrainingScreen(Screen):
         Binding("p", "resume", "Resume", id="resume", tooltip="Resume the paused run"),
         Binding("s", "stop", "Stop", id="stop",
                 tooltip="Stop training; the trained weights and the history are kept"),
+        Binding("l", "tune", "Tune", id="tune",
+                tooltip="Change the lr, momentum, L2 or dropout of the live run, from the next batch"),
         Binding("i", "inspect", "Inspect", id="inspect",
                 tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
         Binding("b", "back", "Setup", id="back",
@@ -170,6 +172,9 @@ class TrainingScreen(Screen):
         if isinstance(event, Finished):
             view.state = RunStatus.FINISHED
             self._notice(view.state, self._ended_words("Finished", event))
+        elif isinstance(event, EarlyStopped):
+            view.state = RunStatus.EARLY_STOPPED
+            self._notice(view.state, self._ended_words("Stopped early", event) + f" {event.reason[0].upper()}{event.reason[1:]}.")
         elif isinstance(event, Stopped):
             view.state = RunStatus.STOPPED
             self._notice(view.state, self._ended_words("Stopped on request", event)
@@ -276,6 +281,8 @@ class TrainingScreen(Screen):
             if state.ended:
                 return False        # hidden: nothing left to stop
             return True if state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING) else None
+        if action == "tune":
+            return state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING)
         if action == "inspect":
             # shown once the run has ended with weights worth looking at
             return state.has_model
@@ -297,6 +304,18 @@ class TrainingScreen(Screen):
         if self.app.stop_training():
             self.view.state = RunStatus.STOPPING
             self._after_state_change()
+
+    def action_tune(self) -> None:
+        from .tune import TuneScreen
+
+        runner = self.app.runner
+        if runner is None or not self.app.training_active:
+            return
+
+        def tuned(changed: dict | None) -> None:
+            if changed:
+                self.notify("From the next batch: " + ", ".join(f"{k} {v}" for k, v in changed.items()), timeout=3)
+        self.app.push_screen(TuneScreen(runner.config, runner.change), tuned)
 
     def action_inspect(self) -> None:
         self.app.open_inspection()

@@ -24,6 +24,7 @@ STATE_WORDS = {
     RunStatus.PAUSED: ("paused (p resumes)", "$text-warning"),
     RunStatus.STOPPING: ("stopping at the next batch", "$text-warning"),
     RunStatus.FINISHED: ("finished", "$text-success"),
+    RunStatus.EARLY_STOPPED: ("stopped early (no more improvement)", "$text-success"),
     RunStatus.STOPPED: ("stopped (weights kept)", "$text-warning"),
     RunStatus.DIVERGED: ("diverged: stopped itself", "$text-error"),
     RunStatus.FAILED: ("failed: see the message", "$text-error"),

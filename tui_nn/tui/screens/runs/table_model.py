@@ -79,13 +79,13 @@ COLUMNS: list[Column] = [
     ("best_val_acc", "best val", lambda r: percent(r.best_val_acc), lambda r: r.best_val_acc, True),
     ("test_acc", "test", lambda r: percent(r.test_acc), lambda r: r.test_acc, True),
     ("seconds", "time", lambda r: duration(r.seconds), lambda r: r.seconds or None, True),
-    ("status", "status", lambda r: r.status, lambda r: r.status, False),
+    ("status", "status", lambda r: r.status.describe(r.epochs), lambda r: r.status, False),
     ("problem", "problem", lambda r: cut(r.problem, PROBLEM_MAX), lambda r: r.problem or None, False),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
 HEADERS = {c[0]: c[1] for c in COLUMNS}
 # The theme variable that colours each status (looked up in the app's CSS variables).
-STATUS_STYLE = {RunStatus.FINISHED: "text-success", RunStatus.RUNNING: "text-accent",
+STATUS_STYLE = {RunStatus.FINISHED: "text-success", RunStatus.EARLY_STOPPED: "text-success", RunStatus.RUNNING: "text-accent",
                 RunStatus.STOPPED: "text-warning", RunStatus.INTERRUPTED: "text-warning",
                 RunStatus.DIVERGED: "text-error", RunStatus.FAILED: "text-error",
                 RunStatus.DAMAGED: "text-error"}
