@@ -12,3 +12,8 @@ def _open_dashboard(data_dir: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .cli.main import main as run_command
     return run_command(argv, dashboard=_open_dashboard)
+
+
+if __name__ == "__main__":      # ``python -m tui_nn.entry``, as the console script
+    import sys
+    sys.exit(main())

@@ -7,9 +7,10 @@ beside what this project measures with the same preset on the embedded sample.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -78,4 +79,20 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise KeyError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+        raise KeyError(unknown_preset(name)) from None
+
+
+def unknown_preset(name: str) -> str:
+    """Why ``name`` is no preset, with the nearest names when it looks like a typo of one."""
+    near = difflib.get_close_matches(str(name).strip().lower(), PRESETS, n=2, cutoff=0.6)
+    if near:
+        return f"no preset {name!r}; did you mean {' or '.join(repr(n) for n in near)}?"
+    return f"no preset {name!r}; the presets are {', '.join(PRESETS)}"
+
+
+def parse_preset(text) -> str:
+    """A preset's name as typed (any case, spaces around), or ConfigError with the reason."""
+    name = str(text).strip().lower()
+    if name not in PRESETS:
+        raise ConfigError(unknown_preset(str(text).strip()))
+    return name
