@@ -28,6 +28,7 @@ from ..runs.store import default_more_epochs
 from ..training.config import TrainConfig
 from ..training.trainer import RunResult
 from .commands import screen_commands
+from .key_order import KeysInOrder
 from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
@@ -40,7 +41,7 @@ DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
 
 
-class ScratchnetApp(App[None]):
+class ScratchnetApp(KeysInOrder, App[None]):
     """Pick hyperparameters, train the network live, stay responsive."""
 
     TITLE = "scratchnet-tui"
@@ -68,6 +69,7 @@ class ScratchnetApp(App[None]):
         ``data_dir`` is where downloaded datasets are cached, ``runs_dir`` where runs are
         recorded (None: the defaults)."""
         super().__init__()
+        self._init_key_order()
         self.data_dir = data_dir
         self.settings = settings or Settings()
         self.redact_timings = redact_timings

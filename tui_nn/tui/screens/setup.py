@@ -107,6 +107,17 @@ class DatasetLoaded(Message):
         self.error = error
 
 
+class PresetSelect(Select):
+    """The preset field. Choosing a preset fills the form here, as the field takes the
+    choice, rather than once the change has bubbled up to the screen: a key typed after the
+    choice is routed only once the widgets on the choice's way are done (``key_order.py``),
+    so what is typed after choosing always lands after the fill, never under it."""
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if isinstance(self.screen, SetupScreen):
+            self.screen.preset_chosen(event.value)
+
+
 class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
@@ -137,7 +148,7 @@ class SetupScreen(Screen):
         yield TooSmall()
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
-                yield FieldRow("Preset", Select(
+                yield FieldRow("Preset", PresetSelect(
                     [(name, name) for name in PRESETS] + [(CUSTOM, CUSTOM)], value=CUSTOM,
                     allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
                 for title, names in SECTIONS:
@@ -294,12 +305,7 @@ class SetupScreen(Screen):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         select_id = event.select.id
-        if select_id == "preset":
-            current, _ = self.read_form()
-            if event.value in PRESETS and (current is None or current.preset != event.value):
-                preset = PRESETS[str(event.value)]
-                # Keep the dataset: a preset is about the network and its training.
-                self.fill(preset.config.with_changes(dataset=self.dataset_name() or SAMPLE_NAME))
+        if select_id == "preset":      # the form was filled by the field itself (PresetSelect)
             self._show_preset_hint()
             return
         if select_id == "dataset":
@@ -314,6 +320,14 @@ class SetupScreen(Screen):
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
         self.action_start()
+
+    def preset_chosen(self, value) -> None:
+        """Fill the form with the preset ``value`` names, unless it holds it already (the
+        field shows the preset the form matches, and that is no choice to act on)."""
+        current, _ = self.read_form()
+        if value in PRESETS and (current is None or current.preset != value):
+            # Keep the dataset: a preset is about the network and its training.
+            self.fill(PRESETS[str(value)].config.with_changes(dataset=self.dataset_name() or SAMPLE_NAME))
 
     def _show_validation(self, control: Input, result) -> None:
         row = self._row_of(control)
