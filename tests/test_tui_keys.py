@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
-from test_tui_dashboard import press_now, row, setup_screen, text_of, wait_until
+from test_tui_dashboard import (
+    SMALL_RUN, press_now, row, setup_screen, start_run, text_of, type_into, wait_ended, wait_until,
+)
 from tui_nn.training.presets import PRESETS
 from tui_nn.tui.app import ScratchnetApp
+from tui_nn.tui.screens.setup import SetupScreen
 
 
 def type_ahead(app, *keys: str) -> None:
@@ -40,3 +43,47 @@ async def test_typing_right_after_choosing_a_preset_lands_in_the_field_typed_int
         assert screen.query_one("#lr", Input).value == "3"
         assert screen.query_one("#epochs", Input).value == str(PRESETS["nielsen"].config.epochs)
         assert "is not a size" in text_of(row(screen, "hidden").query_one(".field-reason"))
+
+
+async def test_enter_in_a_field_moves_on_and_starts_nothing():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        await type_into(pilot, "epochs", "7")
+        await press_now(pilot, "enter")
+        await wait_until(pilot, lambda: app.focused is not screen.query_one("#epochs", Input),
+                         what="Enter to move on from epochs")
+        await pilot.pause(0.3)
+        assert app.screen is screen and app.runner is None       # no run was started
+        assert screen.query_one("#epochs", Input).value == "7"
+
+
+async def test_the_refusal_to_start_follows_the_form():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        message = screen.query_one("#start-message")
+        await type_into(pilot, "epochs", "0")
+        await press_now(pilot, "ctrl+r")
+        await wait_until(pilot, lambda: "fix Epochs" in text_of(message), what="the refusal")
+        await type_into(pilot, "lr", "abc")
+        await wait_until(pilot, lambda: "fix Learning rate, Epochs" in text_of(message)
+                         or "fix Epochs, Learning rate" in text_of(message), what="the refusal to name both")
+        await type_into(pilot, "epochs", "3")
+        await type_into(pilot, "lr", "0.01")
+        await wait_until(pilot, lambda: text_of(message).strip() == "", what="the refusal to go")
+        assert app.screen is screen
+
+
+async def test_the_time_per_epoch_shows_once_a_run_has_measured_it():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        assert "not measured" in text_of(app.screen.query_one("#summary"))
+        training = await start_run(pilot, **SMALL_RUN)
+        await wait_ended(pilot, training)
+        await press_now(pilot, "b")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
+        summary = app.screen.query_one("#summary")
+        await wait_until(pilot, lambda: "measured here" in text_of(summary),
+                         what=f"the measured time (the summary reads {text_of(summary)!r})")

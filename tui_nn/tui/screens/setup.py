@@ -125,7 +125,7 @@ class SetupScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",
-                tooltip="Start training with these settings (Enter in a field does the same)"),
+                tooltip="Start training with these settings (Enter in a field moves to the next one)"),
         Binding("ctrl+d", "download", "Download", id="download",
                 tooltip="Download the chosen dataset (asks first, shows progress, can be cancelled)"),
     ]
@@ -136,6 +136,7 @@ class SetupScreen(Screen):
         self.dataset: Dataset | None = None
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
+        self._refused_for_fields = False        # the start message names fields to fix
 
     @property
     def data_dir(self) -> str | None:
@@ -315,7 +316,14 @@ class SetupScreen(Screen):
 
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
-        self.action_start()
+        # Enter confirms the field and moves on (a run of 100 epochs is started on purpose:
+        # ctrl+r or the Start button)
+        self.focus_next()
+
+    def on_screen_resume(self) -> None:
+        # back from a run, which may have measured this network's speed
+        if self.is_mounted and self.query("#summary"):
+            self._form_changed()
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -367,6 +375,24 @@ class SetupScreen(Screen):
             preset_select.value = wanted
         self._show_preset_hint()
         self._refresh_summary(config, errors)
+        self._update_start_message(errors)
+
+    def _update_start_message(self, errors: dict[str, str]) -> None:
+        """A refusal to start stays true as the form changes: it names what is still to fix,
+        and goes once nothing is."""
+        message = self.query_one("#start-message", Static)
+        if not message.has_class("-error") or not self._refused_for_fields:
+            return
+        if errors:
+            message.update(self._cant_start_text(errors))
+        else:
+            message.update("")
+            message.remove_class("-error")
+            self._refused_for_fields = False
+
+    def _cant_start_text(self, errors: dict[str, str]) -> str:
+        names = ", ".join(self._label_of(name) for name in errors)
+        return f"Can't start: fix {names} first (the reason is beside each field)."
 
     def _show_preset_hint(self) -> None:
         value = self.query_one("#preset", Select).value
@@ -510,9 +536,9 @@ class SetupScreen(Screen):
         message = self.query_one("#start-message", Static)
         config, errors = self.read_form()
         if config is None or self.dataset is None:
+            self._refused_for_fields = bool(errors)
             if errors:
-                names = ", ".join(self._label_of(name) for name in errors)
-                text = f"Can't start: fix {names} first (the reason is beside each field)."
+                text = self._cant_start_text(errors)
                 first = next(iter(errors))
                 if first != "form":
                     control = self.query_one(f"#row-{first}", FieldRow).control
@@ -532,6 +558,7 @@ class SetupScreen(Screen):
             return
         message.update("")
         message.remove_class("-error")
+        self._refused_for_fields = False
 
 
 class PathExists(Validator):
