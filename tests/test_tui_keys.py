@@ -87,3 +87,16 @@ async def test_the_time_per_epoch_shows_once_a_run_has_measured_it():
         summary = app.screen.query_one("#summary")
         await wait_until(pilot, lambda: "measured here" in text_of(summary),
                          what=f"the measured time (the summary reads {text_of(summary)!r})")
+
+
+async def test_the_preset_list_says_what_each_preset_is():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        select = screen.query_one("#preset", Select)
+        prompts = dict((value, str(prompt)) for prompt, value in select._options)
+        assert prompts["default"] == "default — 784-512-256-10 relu, Adam; recommended"
+        assert prompts["nielsen"] == "nielsen — 784-30-10 sigmoid, SGD; ~95%"
+        hint = row(screen, "preset").hint
+        assert "the recommended preset" in hint and "reported: recommended" not in hint
+        assert app.console.measure(prompts["mbatchelor81-minibatch"]).maximum <= 62

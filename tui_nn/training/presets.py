@@ -20,6 +20,17 @@ class Preset:
     claim: str
     config: TrainConfig
 
+    @property
+    def label(self) -> str:
+        """What the preset is, in one line for a list: name, network, optimizer and what
+        its seed project reported (``nielsen — 784-30-10 sigmoid, SGD; ~95%``)."""
+        cfg = self.config
+        network = "-".join(str(n) for n in (784, *cfg.hidden, 10))
+        optimizer = {"sgd": "SGD", "adam": "Adam", "nesterov": "Nesterov"}.get(cfg.optimizer, cfg.optimizer)
+        claim = "recommended" if self.name == "default" else (
+            "" if self.claim == "none" else self.claim)
+        return f"{self.name} — {network} {cfg.activation}, {optimizer}" + (f"; {claim}" if claim else "")
+
 
 def _seed_784_10_10(**changes) -> TrainConfig:
     """784-10-10 ReLU, softmax + cross-entropy, uniform [-0.5, 0.5] weights and biases,

@@ -21,7 +21,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Validator
+from textual.css.query import NoMatches
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets._select import SelectCurrent
 
 from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
 from ...datasets.cache import human_bytes
@@ -117,6 +119,15 @@ class PresetSelect(Select):
         if isinstance(self.screen, SetupScreen):
             self.screen.preset_chosen(event.value)
 
+    def _watch_value(self, value) -> None:
+        super()._watch_value(value)
+        # the list says what each preset is; the field itself shows the name (the hint
+        # beside it says the rest)
+        try:
+            self.query_one(SelectCurrent).update(str(value))
+        except NoMatches:
+            pass
+
 
 class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
@@ -150,7 +161,8 @@ class SetupScreen(Screen):
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
                 yield FieldRow("Preset", PresetSelect(
-                    [(name, name) for name in PRESETS] + [(CUSTOM, CUSTOM)], value=CUSTOM,
+                    [(preset.label, name) for name, preset in PRESETS.items()]
+                    + [(f"{CUSTOM} — your own settings", CUSTOM)], value=CUSTOM,
                     allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
                 for title, names in SECTIONS:
                     yield Label(title, classes="section-title")
@@ -399,7 +411,10 @@ class SetupScreen(Screen):
         row = self.query_one("#row-preset", FieldRow)
         if value in PRESETS:
             preset = PRESETS[str(value)]
-            row.hint = f"{preset.summary}. Seed project reported: {preset.claim}"
+            claim = ("the recommended preset" if preset.name == "default" else
+                     "the seed project reported no figure" if preset.claim == "none" else
+                     f"the seed project reported {preset.claim}")
+            row.hint = f"{preset.summary}; {claim}"
         else:
             row.hint = "your own settings; pick a preset to fill the form"
         row.show_reason(None)
