@@ -100,3 +100,23 @@ async def test_the_preset_list_says_what_each_preset_is():
         hint = row(screen, "preset").hint
         assert "the recommended preset" in hint and "reported: recommended" not in hint
         assert app.console.measure(prompts["mbatchelor81-minibatch"]).maximum <= 62
+
+
+async def test_a_network_without_hidden_layer_shows_output_units_not_hidden_ones():
+    from test_inspection_tui import InspectHost
+
+    from tui_nn.datasets import load_embedded_sample
+    from tui_nn.inspection import inspection_data_from
+    from tui_nn.runs import Runner
+    from tui_nn.training import TrainConfig
+
+    dataset = load_embedded_sample()
+    result = Runner.new(TrainConfig(hidden=(), epochs=1, seed=0, augment="none"), dataset, record=False).run()
+    app = InspectHost(inspection_data_from(result.network, dataset), "weights")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "n", "n")
+        summary = text_of(app.screen.query_one("#weights-summary"))
+        assert "output unit 4 / 10" in summary and "class 3" in summary, summary
+        assert "hidden unit" not in summary and "no hidden layer" in summary, summary
+        assert "Class 3" in str(app.screen.query_one("#weights-box").border_title)
