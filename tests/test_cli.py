@@ -61,7 +61,7 @@ def test_train_json_lines_and_output_files(tmp_path):
     (["--epochs", "0"], "epochs must be >= 1"),
     (["--batch-size", "-3"], "batch size must be >= 1 or 'full'"),
     (["--activation", "softplus"], "activation must be one of relu, leaky_relu, sigmoid, tanh"),
-    (["--preset", "nope"], "invalid choice: 'nope'"),
+    (["--preset", "nope"], "argument --preset: no preset 'nope'"),
     (["--batch-size", "5000"], "batch size 5000 is larger than the training set"),
     (["--dataset", "/no/such/dir"], "does not exist"),
     (["--dataset", "cifar"], "unknown dataset 'cifar'"),
@@ -165,7 +165,7 @@ def test_runs_are_recorded_listed_resumed_and_exported(tmp_path):
 
     out = tmp_path / "all.csv"
     proc = cli("runs", "--runs-dir", str(runs), "export", str(out))
-    assert proc.returncode == 0 and "wrote 3 rows from 1 runs" in proc.stdout
+    assert proc.returncode == 0 and "wrote 3 rows from 1 run " in proc.stdout
     table = pd.read_csv(out)
     assert list(table.epoch) == [1, 2, 3] and set(table.hidden) == {32}
 
@@ -215,7 +215,7 @@ def test_options_may_follow_the_subcommand(tmp_path):
     out = tmp_path / "all.csv"
     proc = cli("runs", "export", str(out), "--runs-dir", str(runs))
     assert proc.returncode == 0, proc.stderr
-    assert "wrote 1 rows from 1 runs" in proc.stdout and len(pd.read_csv(out)) == 1
+    assert "wrote 1 row from 1 run " in proc.stdout and len(pd.read_csv(out)) == 1
     proc = cli("runs", "--json", "--runs-dir", str(runs))
     assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "finished"
     proc = cli("datasets", "list", "--json", "--data-dir", str(tmp_path / "cache"))
@@ -381,7 +381,7 @@ def test_export_counts_only_the_runs_it_wrote(tmp_path):
     (runs / bad / "config.json").write_text("[1, 2]")
     proc = cli("runs", "export", str(tmp_path / "e.csv"), good, bad, "--runs-dir", str(runs))
     assert proc.returncode == 0, proc.stderr
-    assert "wrote 1 rows from 1 runs" in proc.stdout and "(1 damaged, skipped)" in proc.stdout
+    assert "wrote 1 row from 1 run " in proc.stdout and "(1 damaged, skipped)" in proc.stdout
     assert f"skipped {bad}" in proc.stderr
 
 

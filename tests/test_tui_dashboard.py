@@ -206,7 +206,7 @@ async def test_a_preset_fills_the_form_and_an_edit_makes_it_custom():
         config, errors = screen.read_form()
         assert errors == {} and config.preset == "nielsen"
         assert config.with_changes(dataset=nielsen.dataset) == nielsen
-        assert "Seed project reported: ~95%" in row(screen, "preset").hint
+        assert "the seed project reported ~95%" in row(screen, "preset").hint
 
         await type_into(pilot, "epochs", "5")
         assert screen.query_one("#preset", Select).value == CUSTOM

@@ -3,6 +3,7 @@ download shows its reason and leaves the app usable. Real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 from test_download import N_TEST, N_TRAIN, Server, make_spec
@@ -98,3 +99,33 @@ async def test_the_dashboard_downloads_into_and_loads_from_its_data_dir(monkeypa
         assert not dataset_status("tiny").ready        # $SCRATCHNET_DATA_DIR was left alone
     finally:
         server.close()
+
+
+async def test_a_long_failure_scrolls_in_its_dialog_at_80x24(monkeypatch):
+    from textual.containers import VerticalScroll
+
+    with socket.socket() as probe:          # a port nothing listens on: the machine is "offline"
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    monkeypatch.setitem(DOWNLOADABLE, "tiny", make_spec(dead))
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_tiny(pilot, app)
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: dialog.state == "failed")
+        await pilot.pause()
+        text = str(dialog.query_one("#download-text", Static).render())
+        files = [f for f in ("train-images", "train-labels", "t10k-images", "t10k-labels") if f in text]
+        assert len(files) == 4, text
+        body = dialog.query_one("#download-body", VerticalScroll)
+        assert body.max_scroll_y > 0                      # more than fits: it scrolls
+        assert app.focused is body                        # so the keys scroll it at once
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)

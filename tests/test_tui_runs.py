@@ -376,3 +376,60 @@ async def test_every_theme_draws_the_runs_table(store, theme):
         assert table_names(screen) == ["cut short", "wide adam 1e-3", "sgd 0.1", "adam 3e-3"]
         status_cells = [screen.query_one("#runs-table", DataTable).get_row_at(i) for i in range(4)]
         assert all(status_cells)
+
+
+# ------------------------------------------------------------------ keys that do what they say
+async def test_every_key_the_menu_lists_works_inside_the_menu(store):
+    app = Host(RunsScreen(store))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen: RunsScreen = app.screen
+        await move_to(pilot, screen, "sgd 0.1")
+        for key, action in (("r", "resume"), ("i", "inspect"), ("a", "rerun"), ("u", "use")):
+            await pilot.press("enter")
+            assert isinstance(app.screen, RunActionsMenu)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, key
+            assert (app.actions[-1].action, app.actions[-1].path) == (action, store.root / IDS[1])
+        await pilot.press("enter", "space")               # mark, from the menu
+        await pilot.pause()
+        assert app.screen is screen and screen.marked == {str(store.root / IDS[1])}
+        await pilot.press("enter", "v")                   # charts
+        await pilot.pause()
+        assert isinstance(app.screen, RunChartsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter", "n")                   # rename
+        await pilot.pause()
+        assert isinstance(app.screen, RenameRunScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter", "d")                   # delete asks
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("enter", "e")                   # export
+        await pilot.pause()
+        assert isinstance(app.screen, ExportRunsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter", "c")                   # compare needs two marked runs: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, RunActionsMenu)      # a disabled action's key does nothing
+
+
+async def test_home_and_end_jump_to_the_first_and_last_run(store):
+    app = Host(RunsScreen(store))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen: RunsScreen = app.screen
+        table = screen.query_one("#runs-table", DataTable)
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1 and table.scroll_x == 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_x == 0

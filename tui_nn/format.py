@@ -108,3 +108,14 @@ def formatted(value, spec: str, *, missing: str = "n/a") -> str:
     if value is None or (isinstance(value, numbers.Real) and math.isnan(value)):
         return missing
     return format(value, spec)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for exactly one; thousands separated.
+
+    >>> count(1, "epoch"), count(3, "epoch"), count(0, "run"), count(1200, "row")
+    ('1 epoch', '3 epochs', '0 runs', '1,200 rows')
+    >>> count(2, "batch", "batches")
+    '2 batches'
+    """
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -10,9 +10,11 @@
     scratchnet-tui datasets [download NAME]   list the datasets / download a full-size one
     scratchnet-tui sweep [options] --space NAME=SPEC ... --trials N   search hyperparameters
     scratchnet-tui sweeps                 list the sweeps
+    scratchnet-tui serve [--host H] [--port P]   the dashboard in a browser (textual-serve)
 
 Every bad flag value ends in one line on stderr and exit status 2. ``--data-dir`` may stand
-before or after the command, ``--runs-dir`` after the command or its subcommand. A stdout
+before or after the command, ``--runs-dir`` after the command or its subcommand (and before
+it, for the dashboard and ``serve``). A stdout
 whose reader has gone (``... | head``) ends in exit status 141, never 0.
 """
 
@@ -21,9 +23,10 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from . import bench, datasets, evaluate, lr_find, presets, runs, sweep, train
+from . import bench, datasets, evaluate, lr_find, presets, runs, serve, sweep, train
 from .common import (
-    EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, Parser, add_data_dir, data_dir_of, fail, silence_stdout,
+    EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, RUNS_DIR_HELP, Parser, add_data_dir, data_dir_of, fail, non_empty,
+    silence_stdout,
 )
 
 
@@ -34,6 +37,9 @@ def build_parser() -> Parser:
                     "Without a command, opens the dashboard.")
     parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
     add_data_dir(parser, top=True)
+    # the dashboard's (and serve's); its own dest, as a subcommand's --runs-dir default would
+    # overwrite this one's value
+    parser.add_argument("--runs-dir", dest="top_runs_dir", metavar="DIR", type=non_empty, help=RUNS_DIR_HELP)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     train.add_parser(sub)
     lr_find.add_parser(sub)
@@ -43,24 +49,30 @@ def build_parser() -> Parser:
     bench.add_parser(sub)
     datasets.add_parser(sub, Parser)
     sweep.add_parser(sub)
+    serve.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None, *,
-         dashboard: Callable[[str | None], int] | None = None) -> int:
-    """Run the command in ``argv``; without one, ``dashboard(data_dir)``, which returns the
-    exit status (the command line knows nothing of the dashboard: ``tui_nn.entry`` hands it in)."""
+         dashboard: Callable[[str | None, str | None], int] | None = None,
+         serve_dashboard: Callable[..., int] | None = None) -> int:
+    """Run the command in ``argv``; without one, ``dashboard(data_dir, runs_dir)``, which
+    returns the exit status. The command line knows nothing of the dashboard: ``tui_nn.entry``
+    hands it in, and the function that serves it to a browser (``serve``'s)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     data_dir = data_dir_of(args)
     if data_dir is not None and not data_dir.strip():
         return fail("--data-dir: must not be empty")
+    if args.top_runs_dir is not None and getattr(args, "runs_dir", None) is None:
+        args.runs_dir = args.top_runs_dir
     try:
         if args.command is None:
             if dashboard is None:
                 parser.print_usage(sys.stderr)
                 return fail("a command is needed (train, evaluate, runs, ...)")
-            return dashboard(data_dir)
+            return dashboard(data_dir, args.top_runs_dir)
+        args.serve_dashboard = serve_dashboard
         code = args.handler(args)
         sys.stdout.flush()          # here, where a closed pipe is caught, not at exit
         return code

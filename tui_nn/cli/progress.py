@@ -12,8 +12,9 @@ import errno
 import json
 import math
 import sys
+import time
 
-from ..format import formatted
+from ..format import compact_duration, count, formatted
 from ..training import events as ev
 
 
@@ -27,6 +28,8 @@ class ProgressReporter:
         self.out = out            # None: whatever sys.stdout is when a line is written
         self.tty = self.err.isatty()
         self.epochs = 0
+        self._start_epoch = 0
+        self._started_at: float | None = None   # the wall clock when the run started
         self._bar_shown = False
         self._err_lost = False
         self.stdout_lost: OSError | None = None   # why the JSON lines stopped, if they did
@@ -69,6 +72,8 @@ class ProgressReporter:
     def __call__(self, event) -> None:
         if isinstance(event, ev.RunStarted):
             self.epochs = event.start_epoch + event.config["epochs"]
+            self._start_epoch = event.start_epoch
+            self._started_at = time.monotonic()
             cfg = event.config
             self.note(f"{event.architecture} {cfg['activation']}, {cfg['optimizer']} lr {cfg['lr']:g}, "
                       f"{event.n_params:,} parameters; {event.n_train:,} train / {event.n_val:,} validation / "
@@ -78,7 +83,7 @@ class ProgressReporter:
             done = int(width * event.batch / event.n_batches)
             self._write_err(f"\repoch {event.epoch}/{self.epochs} [{'#' * done}{'.' * (width - done)}] "
                             f"{event.batch}/{event.n_batches}  loss {event.running_loss:.4f}  "
-                            f"{event.samples_per_s:,.0f} samples/s\033[K")
+                            f"{event.samples_per_s:,.0f} samples/s  ETA {self._eta(event)}\033[K")
             self._bar_shown = True
         elif isinstance(event, ev.EpochEnded):
             self.note(f"epoch {event.epoch}/{event.epochs}  train loss {event.train_loss:.4f} "
@@ -91,16 +96,25 @@ class ProgressReporter:
         elif isinstance(event, ev.RunEnded):
             self._end(event)
 
+    def _eta(self, event: ev.BatchProgress) -> str:
+        """The time left for the whole run, at the average batch time of this run so far
+        (the test evaluation at the end is not counted: it takes a fraction of an epoch)."""
+        done = (event.epoch - 1 - self._start_epoch) * event.n_batches + event.batch
+        left = (self.epochs - event.epoch) * event.n_batches + (event.n_batches - event.batch)
+        if self._started_at is None or done <= 0:
+            return "--"
+        return compact_duration((time.monotonic() - self._started_at) / done * left, missing="--")
+
     def _end(self, event) -> None:
         test = (f"test loss {event.test_loss:.4f} acc {event.test_acc:.2%}"
                 if event.test_acc is not None else "no test set")
         if isinstance(event, ev.Finished):
-            self.note(f"finished {event.epochs_completed} epochs in {event.elapsed:.1f}s; {test}")
+            self.note(f"finished {count(event.epochs_completed, 'epoch')} in {event.elapsed:.1f}s; {test}")
         elif isinstance(event, ev.EarlyStopped):
             restored = f"; restored the weights of epoch {event.best_epoch}" if event.restored else ""
             self.note(f"{event.summary}{restored}; {test}")
         elif isinstance(event, ev.Stopped):
-            self.note(f"stopped after {event.epochs_completed} complete epochs; {test}")
+            self.note(f"stopped after {count(event.epochs_completed, 'complete epoch')}; {test}")
         elif isinstance(event, ev.Diverged):
             self.note(f"diverged: the loss became {event.loss} at epoch {event.epoch}, batch {event.batch}; "
                       f"kept the weights of epoch {event.epochs_completed}. Hint: {event.hint}. {test}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..format import percent
+from ..format import count, percent
 from ..training.status import RunStatus
 from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail, non_empty
 
@@ -17,7 +17,9 @@ def add_parser(sub, parser_class) -> None:
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs_sub = runs.add_subparsers(dest="runs_command", parser_class=parser_class)
     export = runs_sub.add_parser("export", help="all (or the given) runs' histories and settings in one CSV")
-    export.add_argument("file", type=non_empty, help="the CSV file to write (in an existing directory)")
+    # optional to argparse, so that its absence is said here in words ("RUN is required"
+    # would be false: no RUN means every run)
+    export.add_argument("file", type=non_empty, nargs="?", help="the CSV file to write (in an existing directory)")
     export.add_argument("run", nargs="*", help="run ids or unique prefixes (default: all)")
     add_runs_dir(export)
     runs.set_defaults(handler=cmd_runs)
@@ -43,6 +45,9 @@ def cmd_runs(args) -> int:
 
     store = RunStore(runs_dir(args.runs_dir))
     if args.runs_command == "export":
+        if args.file is None:
+            return fail("runs export: needs the CSV file to write: runs export FILE.csv [RUN ...] "
+                        "(no RUN: every run)")
         problem = export_problem(Path(args.file))
         if problem:
             return fail(f"cannot write {args.file}: {problem}")
@@ -55,7 +60,7 @@ def cmd_runs(args) -> int:
         except OSError as exc:
             return fail(f"could not write {args.file}: {exc.strerror or exc}", EXIT_FAILED)
         skipped = f" ({len(rows.skipped)} damaged, skipped)" if rows.skipped else ""
-        print(f"wrote {rows:,} rows from {len(paths) - len(rows.skipped)} runs to {args.file}{skipped}")
+        print(f"wrote {count(rows, 'row')} from {count(len(paths) - len(rows.skipped), 'run')} to {args.file}{skipped}")
         return EXIT_OK
     infos = store.list()
     if args.json:

@@ -21,13 +21,16 @@ from .progress import ProgressReporter
 
 
 def _flag_type(field):
-    """The field's parser as an argparse type: a refusal becomes argparse's one-line error."""
+    """The field's parser (or a bare parser) as an argparse type: a refusal becomes
+    argparse's one-line error."""
+    parse = getattr(field, "parse", field)
+
     def convert(text):
         try:
-            return field.parse(text)
+            return parse(text)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
-    convert.__name__ = field.name
+    convert.__name__ = getattr(field, "name", None) or getattr(parse, "__name__", "value")
     return convert
 
 
@@ -62,10 +65,11 @@ def given_field_flags(args) -> list[str]:
 
 
 def add_parser(sub) -> None:
-    from ..training.presets import PRESETS
+    from ..training.presets import PRESETS, parse_preset
 
     train = sub.add_parser("train", help="train without the dashboard")
-    train.add_argument("--preset", choices=list(PRESETS), default="default", metavar="NAME",
+    preset_type = _flag_type(parse_preset)
+    train.add_argument("--preset", type=preset_type, default="default", metavar="NAME",
                        help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
     add_train_flags(train)
     train.add_argument("--out", type=non_empty, metavar="DIR",

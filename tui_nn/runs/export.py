@@ -106,8 +106,8 @@ def _say_on_stderr(message: str) -> None:
 
 def export_csv(paths: list[Path], out: str | os.PathLike,
                on_skip: Callable[[str], None] | None = _say_on_stderr) -> ExportedRows:
-    """One long table: a row per (run, epoch) with the metrics and every hyperparameter
-    as columns. Returns the number of rows written (``.skipped`` lists the damaged runs
+    """One long table: a row per (run, epoch) with the metrics, the run's status and test
+    loss and accuracy (empty until it has ended), and every hyperparameter as columns. Returns the number of rows written (``.skipped`` lists the damaged runs
     left out, each also told to ``on_skip``, by default on stderr). Raises
     ``RunStoreError`` with the reasons, writing nothing, when every run given is damaged."""
     frames, skipped = [], []
@@ -119,6 +119,7 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
             cfg, meta = record.config(), record.meta()
             hist = record.history()
             health = record.health()
+            ended = record.checked_status()
         except RunStoreError as exc:
             reason = str(exc).removeprefix(f"{path.name}: ")
             skipped.append((path.name, reason))
@@ -129,6 +130,11 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
             continue
         hist.insert(0, "run", path.name)
         hist.insert(1, "name", meta.get("name", path.name))
+        # the run's state (as the runs table reads it: a dead writer's run is interrupted)
+        # and its test figures, evaluated once at the end: the same on each of its rows
+        hist.insert(2, "status", str(record.info().status))
+        hist["test_loss"] = finite_or_none(ended.get("test_loss"))
+        hist["test_acc"] = finite_or_none(ended.get("test_acc"))
         for key, value in cfg.to_dict().items():
             hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
         add_health_columns(hist, health)

@@ -182,6 +182,7 @@ _STATUS_FIELDS = {
     "model_epoch": (_is_int, "a whole number", True),
     "best_val_acc": (_is_number, "a number", True),
     "test_acc": (_is_number, "a number", True),
+    "test_loss": (_is_number, "a number", True),
     "pid": (_is_int, "a whole number", True),
     "updated": (_is_number, "a number", False),
 }
@@ -698,12 +699,14 @@ class RunStore:
 
     # ------------------------------------------------------------- one run
     def open(self, run: str | os.PathLike) -> RunRecord:
-        """The run named by an id, a unique prefix of one, or a run folder's path."""
+        """The run named by an id, its display name, a unique prefix of an id, or a run
+        folder's path."""
         return RunRecord(self.resolve(run))
 
     def resolve(self, run: str | os.PathLike) -> Path:
-        """A run id, a unique prefix of one (taken literally: ``*`` is no pattern), or a
-        path to a run folder."""
+        """A run id, the name a run was given (renamed in the dashboard; one that names
+        several runs is refused with their ids), a unique prefix of an id (taken
+        literally: ``*`` is no pattern), or a path to a run folder. In that order."""
         text = str(run)
         candidate = Path(run)
         try:
@@ -715,6 +718,12 @@ class RunStore:
             names = [e.name for e in os.scandir(self.root)] if self.root.is_dir() else []
         except OSError:
             names = []
+        named = self._named(sorted(names), text.strip())
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise RunStoreError(f"{text!r} names {len(named)} runs: {', '.join(p.name for p in named)}; "
+                                f"give one's id")
         matches = []
         for name in sorted(names):
             if text and name.startswith(text) and not name.startswith(".") and name != SWEEPS_DIR:
@@ -728,6 +737,22 @@ class RunStore:
         if not matches:
             raise RunStoreError(f"no run {text!r} in {self.root}")
         raise RunStoreError(f"{text!r} matches {len(matches)} runs; give more of the id")
+
+    def _named(self, folders: list[str], name: str) -> list[Path]:
+        """The run folders whose config.json gives them the display name ``name`` (a
+        folder whose config can't be read has no name)."""
+        if not name:
+            return []
+        found = []
+        for folder in folders:
+            if folder.startswith("."):
+                continue
+            try:
+                if RunRecord(self.root / folder).meta().get("name") == name:
+                    found.append(self.root / folder)
+            except (RunStoreError, OSError, AttributeError):
+                continue
+        return found
 
     def rename(self, path: Path, name: str) -> None:
         name = name.strip()

@@ -207,7 +207,10 @@ def parse_batch_size(text) -> int | None:
     """'full' -> None (the whole training set per step); '1' is per-sample SGD."""
     if text is None or str(text).strip().lower() in ("full", "all", "full batch"):
         return None
-    value = _number(text, int, "batch size")
+    try:
+        value = _number(text, int, "batch size")
+    except ConfigError:     # the word is an answer too: say so ('ful' is a near miss of it)
+        raise ConfigError(f"batch size must be a whole number or 'full', not {_typed(text)!r}") from None
     if value < 1:
         raise ConfigError(f"batch size must be >= 1 or 'full', got {value}")
     return value

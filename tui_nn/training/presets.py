@@ -7,9 +7,10 @@ beside what this project measures with the same preset on the embedded sample.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-from .config import TrainConfig
+from .config import ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,17 @@ class Preset:
     summary: str
     claim: str
     config: TrainConfig
+
+    @property
+    def label(self) -> str:
+        """What the preset is, in one line for a list: name, network, optimizer and what
+        its seed project reported (``nielsen — 784-30-10 sigmoid, SGD; ~95%``)."""
+        cfg = self.config
+        network = "-".join(str(n) for n in (784, *cfg.hidden, 10))
+        optimizer = {"sgd": "SGD", "adam": "Adam", "nesterov": "Nesterov"}.get(cfg.optimizer, cfg.optimizer)
+        claim = "recommended" if self.name == "default" else (
+            "" if self.claim == "none" else self.claim)
+        return f"{self.name} — {network} {cfg.activation}, {optimizer}" + (f"; {claim}" if claim else "")
 
 
 def _seed_784_10_10(**changes) -> TrainConfig:
@@ -78,4 +90,20 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise KeyError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+        raise KeyError(unknown_preset(name)) from None
+
+
+def unknown_preset(name: str) -> str:
+    """Why ``name`` is no preset, with the nearest names when it looks like a typo of one."""
+    near = difflib.get_close_matches(str(name).strip().lower(), PRESETS, n=2, cutoff=0.6)
+    if near:
+        return f"no preset {name!r}; did you mean {' or '.join(repr(n) for n in near)}?"
+    return f"no preset {name!r}; the presets are {', '.join(PRESETS)}"
+
+
+def parse_preset(text) -> str:
+    """A preset's name as typed (any case, spaces around), or ConfigError with the reason."""
+    name = str(text).strip().lower()
+    if name not in PRESETS:
+        raise ConfigError(unknown_preset(str(text).strip()))
+    return name

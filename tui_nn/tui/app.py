@@ -22,13 +22,14 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..datasets import Dataset
-from ..locations import runs_dir
+from ..locations import runs_dir as default_runs_dir
 from ..runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
 from ..runs.store import default_more_epochs
 from ..training.config import TrainConfig
 from ..training.fields import FIELDS
 from ..training.trainer import RunResult
 from .commands import screen_commands
+from .key_order import KeysInOrder
 from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
@@ -41,7 +42,7 @@ DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
 
 
-class ScratchnetApp(App[None]):
+class ScratchnetApp(KeysInOrder, App[None]):
     """Pick hyperparameters, train the network live, stay responsive."""
 
     TITLE = "scratchnet-tui"
@@ -64,11 +65,14 @@ class ScratchnetApp(App[None]):
     ]
 
     def __init__(self, *, settings: Settings | None = None, redact_timings: bool = False,
-                 progress_interval: float = 0.1, data_dir: str | None = None) -> None:
+                 progress_interval: float = 0.1, data_dir: str | None = None,
+                 runs_dir: str | None = None) -> None:
         """``redact_timings`` shows '--' for clocks and speeds (deterministic snapshots);
         ``progress_interval`` is how often the trainer reports progress inside an epoch;
-        ``data_dir`` is where downloaded datasets are cached (None: the default)."""
+        ``data_dir`` is where downloaded datasets are cached, ``runs_dir`` where runs are
+        recorded (None: the defaults)."""
         super().__init__()
+        self._init_key_order()
         self.data_dir = data_dir
         self.settings = settings or Settings()
         self.redact_timings = redact_timings
@@ -77,7 +81,7 @@ class ScratchnetApp(App[None]):
         self.training_screen: TrainingScreen | None = None
         self.training_worker: Worker | None = None
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
-        self.run_store = RunStore(runs_dir())
+        self.run_store = RunStore(default_runs_dir(runs_dir))
         self._inspection = None       # InspectionData of the last ended run, built on demand
         self._asking_to_quit = False  # the "Quit?" question is showing
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
@@ -454,9 +458,10 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
 
 
-def run_app(data_dir: str | None = None, *, headless: bool = False) -> int:
-    """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` is --data-dir.
-    Returns the exit status: Textual sets a non-zero return code when the app crashed."""
-    app = ScratchnetApp(data_dir=data_dir)
+def run_app(data_dir: str | None = None, runs_dir: str | None = None, *, headless: bool = False) -> int:
+    """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` and ``runs_dir``
+    are --data-dir and --runs-dir. Returns the exit status: Textual sets a non-zero return
+    code when the app crashed."""
+    app = ScratchnetApp(data_dir=data_dir, runs_dir=runs_dir)
     app.run(headless=headless)
     return app.return_code or 0

@@ -14,7 +14,7 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
@@ -60,9 +60,11 @@ class DownloadScreen(ModalScreen[bool]):
         spec = DOWNLOADABLE[self.dataset_name]
         with Vertical(id="download-dialog", classes="panel"):
             yield Static(f"[b]{spec.title}[/]", id="download-title")
-            yield Static(f"{human_bytes(self.status.download_bytes)} to download into\n"
-                         f"{self.status.path}\nfrom its public mirrors, each file checked against its "
-                         f"published checksum. Download it now?", id="download-text")
+            # scrolls (arrows, page keys) when a failure names more files and URLs than fit
+            with VerticalScroll(id="download-body", can_focus=True):
+                yield Static(f"{human_bytes(self.status.download_bytes)} to download into\n"
+                             f"{self.status.path}\nfrom its public mirrors, each file checked against its "
+                             f"published checksum. Download it now?", id="download-text")
             yield ProgressBar(total=max(self.status.total_bytes, 1), show_eta=False, id="download-bar")
             yield Static("", id="download-figures", markup=False)
             with Horizontal(id="download-buttons"):
@@ -135,3 +137,6 @@ class DownloadScreen(ModalScreen[bool]):
         self.query_one("#download-figures", Static).update("")
         self.query_one("#download-text", Static).update(message.error.replace("[", r"\["))
         self.query_one("#download-cancel", Button).label = "Close"
+        body = self.query_one("#download-body", VerticalScroll)
+        body.scroll_home(animate=False)
+        body.focus()

@@ -21,7 +21,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Validator
+from textual.css.query import NoMatches
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets._select import SelectCurrent
 
 from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
 from ...datasets.cache import human_bytes
@@ -107,6 +109,26 @@ class DatasetLoaded(Message):
         self.error = error
 
 
+class PresetSelect(Select):
+    """The preset field. Choosing a preset fills the form here, as the field takes the
+    choice, rather than once the change has bubbled up to the screen: a key typed after the
+    choice is routed only once the widgets on the choice's way are done (``key_order.py``),
+    so what is typed after choosing always lands after the fill, never under it."""
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if isinstance(self.screen, SetupScreen):
+            self.screen.preset_chosen(event.value)
+
+    def _watch_value(self, value) -> None:
+        super()._watch_value(value)
+        # the list says what each preset is; the field itself shows the name (the hint
+        # beside it says the rest)
+        try:
+            self.query_one(SelectCurrent).update(str(value))
+        except NoMatches:
+            pass
+
+
 class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
@@ -114,7 +136,7 @@ class SetupScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",
-                tooltip="Start training with these settings (Enter in a field does the same)"),
+                tooltip="Start training with these settings (Enter in a field moves to the next one)"),
         Binding("ctrl+d", "download", "Download", id="download",
                 tooltip="Download the chosen dataset (asks first, shows progress, can be cancelled)"),
     ]
@@ -125,6 +147,7 @@ class SetupScreen(Screen):
         self.dataset: Dataset | None = None
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
+        self._refused_for_fields = False        # the start message names fields to fix
 
     @property
     def data_dir(self) -> str | None:
@@ -137,8 +160,9 @@ class SetupScreen(Screen):
         yield TooSmall()
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
-                yield FieldRow("Preset", Select(
-                    [(name, name) for name in PRESETS] + [(CUSTOM, CUSTOM)], value=CUSTOM,
+                yield FieldRow("Preset", PresetSelect(
+                    [(preset.label, name) for name, preset in PRESETS.items()]
+                    + [(f"{CUSTOM} — your own settings", CUSTOM)], value=CUSTOM,
                     allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
                 for title, names in SECTIONS:
                     yield Label(title, classes="section-title")
@@ -294,12 +318,7 @@ class SetupScreen(Screen):
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         select_id = event.select.id
-        if select_id == "preset":
-            current, _ = self.read_form()
-            if event.value in PRESETS and (current is None or current.preset != event.value):
-                preset = PRESETS[str(event.value)]
-                # Keep the dataset: a preset is about the network and its training.
-                self.fill(preset.config.with_changes(dataset=self.dataset_name() or SAMPLE_NAME))
+        if select_id == "preset":      # the form was filled by the field itself (PresetSelect)
             self._show_preset_hint()
             return
         if select_id == "dataset":
@@ -309,11 +328,26 @@ class SetupScreen(Screen):
 
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
-        self.action_start()
+        # Enter confirms the field and moves on (a run of 100 epochs is started on purpose:
+        # ctrl+r or the Start button)
+        self.focus_next()
+
+    def on_screen_resume(self) -> None:
+        # back from a run, which may have measured this network's speed
+        if self.is_mounted and self.query("#summary"):
+            self._form_changed()
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
         self.action_start()
+
+    def preset_chosen(self, value) -> None:
+        """Fill the form with the preset ``value`` names, unless it holds it already (the
+        field shows the preset the form matches, and that is no choice to act on)."""
+        current, _ = self.read_form()
+        if value in PRESETS and (current is None or current.preset != value):
+            # Keep the dataset: a preset is about the network and its training.
+            self.fill(PRESETS[str(value)].config.with_changes(dataset=self.dataset_name() or SAMPLE_NAME))
 
     def _show_validation(self, control: Input, result) -> None:
         row = self._row_of(control)
@@ -353,13 +387,34 @@ class SetupScreen(Screen):
             preset_select.value = wanted
         self._show_preset_hint()
         self._refresh_summary(config, errors)
+        self._update_start_message(errors)
+
+    def _update_start_message(self, errors: dict[str, str]) -> None:
+        """A refusal to start stays true as the form changes: it names what is still to fix,
+        and goes once nothing is."""
+        message = self.query_one("#start-message", Static)
+        if not message.has_class("-error") or not self._refused_for_fields:
+            return
+        if errors:
+            message.update(self._cant_start_text(errors))
+        else:
+            message.update("")
+            message.remove_class("-error")
+            self._refused_for_fields = False
+
+    def _cant_start_text(self, errors: dict[str, str]) -> str:
+        names = ", ".join(self._label_of(name) for name in errors)
+        return f"Can't start: fix {names} first (the reason is beside each field)."
 
     def _show_preset_hint(self) -> None:
         value = self.query_one("#preset", Select).value
         row = self.query_one("#row-preset", FieldRow)
         if value in PRESETS:
             preset = PRESETS[str(value)]
-            row.hint = f"{preset.summary}. Seed project reported: {preset.claim}"
+            claim = ("the recommended preset" if preset.name == "default" else
+                     "the seed project reported no figure" if preset.claim == "none" else
+                     f"the seed project reported {preset.claim}")
+            row.hint = f"{preset.summary}; {claim}"
         else:
             row.hint = "your own settings; pick a preset to fill the form"
         row.show_reason(None)
@@ -496,9 +551,9 @@ class SetupScreen(Screen):
         message = self.query_one("#start-message", Static)
         config, errors = self.read_form()
         if config is None or self.dataset is None:
+            self._refused_for_fields = bool(errors)
             if errors:
-                names = ", ".join(self._label_of(name) for name in errors)
-                text = f"Can't start: fix {names} first (the reason is beside each field)."
+                text = self._cant_start_text(errors)
                 first = next(iter(errors))
                 if first != "form":
                     control = self.query_one(f"#row-{first}", FieldRow).control
@@ -518,6 +573,7 @@ class SetupScreen(Screen):
             return
         message.update("")
         message.remove_class("-error")
+        self._refused_for_fields = False
 
 
 class PathExists(Validator):

@@ -121,9 +121,18 @@ class WeightsScreen(InspectScreen):
         w = weights[:, self.unit]
         scale = float(np.abs(weights).max()) if self.shared_scale else None
         grid.show(w, scale=scale)
-        box.border_title = f"Unit {self.unit + 1} of {self.n_units}"
+        network = self.data.network
+        # without a hidden layer the first layer is the output layer: a unit per class
+        is_output = network is not None and len(network.layers) == 1
+        if is_output:
+            name = self.data.class_names[self.unit] if self.unit < len(self.data.class_names) else str(self.unit)
+            box.border_title = f"Class {name}: unit {self.unit + 1} of {self.n_units}"
+            what = f"[b]output unit {self.unit + 1} / {self.n_units}[/] (class {escape(name)}; no hidden layer)"
+        else:
+            box.border_title = f"Unit {self.unit + 1} of {self.n_units}"
+            what = f"[b]hidden unit {self.unit + 1} / {self.n_units}[/] of the first layer"
         summary.update(
-            f"[b]hidden unit {self.unit + 1} / {self.n_units}[/] of the first layer  "
+            f"{what}  "
             f"min {w.min():+.3f}  max {w.max():+.3f}  |w| {np.linalg.norm(w):.2f}  "
             f"\n[dim]n/p unit, s scale: {'layer' if self.shared_scale else 'this unit'}, "
             f"m {'unused pixels blank' if masked else 'all pixels'}[/]")
@@ -132,7 +141,6 @@ class WeightsScreen(InspectScreen):
         else:
             legend.update(f"[b]{' '.join(POSITIVE)}[/] positive, weak to strong\n"
                           f"[b]{' '.join(NEGATIVE)}[/] negative, weak to strong")
-        network = self.data.network
         if network is not None and len(network.layers) == 2:
             votes = network.layers[1].W[self.unit].astype(np.float64)
             width = max(self.query_one("#weights-detail").content_size.width, 20)

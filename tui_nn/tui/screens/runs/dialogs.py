@@ -45,7 +45,7 @@ class RunActionsMenu(ModalScreen[str | None]):
                 prompt = Text.assemble((f"{key:>6}", "bold"), "  ", label)
                 options.append(Option(prompt, id=name, disabled=not enabled))
             yield OptionList(*options, id="runs-menu-options")
-            yield Static("[dim]enter picks, escape closes[/]", classes="runs-dialog-hint")
+            yield Static("[dim]a key or enter picks, escape closes[/]", classes="runs-dialog-hint")
 
     def on_mount(self) -> None:
         dialog = self.query_one("#runs-menu-dialog")
@@ -54,6 +54,17 @@ class RunActionsMenu(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option_id)
+
+    def on_key(self, event) -> None:
+        """The key listed beside an action picks it here too, as on the runs table; the
+        key of an action that doesn't apply (greyed out) does nothing."""
+        for name, _label, key, enabled in self.actions:
+            if event.key == key:
+                event.stop()
+                event.prevent_default()
+                if enabled:
+                    self.dismiss(name)
+                return
 
     def action_cancel(self) -> None:
         self.dismiss(None)

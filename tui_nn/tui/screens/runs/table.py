@@ -73,6 +73,26 @@ class RunAction(Message):
         return f"RunAction({self.action!r}, {str(self.path)!r})"
 
 
+class RunsTable(DataTable):
+    """The runs table: Home and End go to the first and last run (DataTable's own scroll
+    the view sideways, which a table of rows has no use for)."""
+
+    BINDINGS = [
+        Binding("home", "first_run", "First run", show=False, id="runs-first"),
+        Binding("end", "last_run", "Last run", show=False, id="runs-last"),
+    ]
+
+    def action_first_run(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+            self.scroll_x = 0
+
+    def action_last_run(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+            self.scroll_x = 0
+
+
 class Cell:
     """A table cell that DataTable does not measure (it has no ``__rich_measure__``).
 
@@ -176,7 +196,7 @@ class RunsScreen(Screen):
             yield FilterInput(placeholder="/ to type: name, dataset, optimizer, status\u2026",
                               id="runs-filter-input")
             yield Static("", id="runs-count")
-        table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
+        table = RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         table.loading = LOADING_INDICATOR
         yield table
         yield Static("", id="runs-detail")
