@@ -88,7 +88,9 @@ class Pane:
         # The shell stays after the program so an early exit is seen, not a vanished pane.
         line = f"env {exports} {' '.join(_quote(c) for c in command)}; echo EXITED $?; sleep 600"
         started = time.perf_counter()
-        self.tmux("new-session", "-d", "-s", name, "-x", str(self.width), "-y", str(self.height), line)
+        # In the repository: ``python -m`` puts the working directory first on sys.path.
+        self.tmux("new-session", "-d", "-s", name, "-c", str(REPO), "-x", str(self.width),
+                  "-y", str(self.height), line)
         self.session = name
         return started
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
+SHORT_BELOW = 22     # rows: below this the training screen shows its charts or its figures, in turn
 
 
 class ScratchnetApp(App[None]):
@@ -113,6 +114,10 @@ class ScratchnetApp(App[None]):
         ``-too-small`` replaces every layout with the enlarge message."""
         width, height = size or self.size
         self.set_class(width < NARROW_BELOW, "-narrow")
+        self.set_class(height < SHORT_BELOW, "-short")
+        for screen in self.screen_stack:
+            if hasattr(screen, "size_changed"):   # bindings shown only at some sizes
+                screen.size_changed()
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(too_small, "-too-small")
         if too_small:
