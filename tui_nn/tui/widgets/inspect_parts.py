@@ -94,7 +94,7 @@ class ProbabilityBars(Widget):
         if width - longest - 11 >= 5:
             name_w = longest
         elif width - shortest_fit - 11 >= 3:
-            name_w = width - 14
+            name_w = max(shortest_fit, min(longest, width - 14))
         else:
             name_w = max(1, min(shortest_fit, width - 11))
         bar_w = max(0, width - name_w - 11)
