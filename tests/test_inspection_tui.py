@@ -317,3 +317,23 @@ async def test_without_a_network_or_images(data):
                 assert "No trained network" in str(app.screen.query_one("#draw-verdict").render())
             if key == "weights":
                 assert "No trained network" in str(app.screen.query_one("#weights-summary").render())
+
+
+async def test_fashion_class_names_and_the_confidence_fit_at_80_columns(data):
+    from tui_nn.datasets.dataset import FASHION_NAMES
+    from tui_nn.tui.widgets.inspect_parts import ProbabilityBars
+
+    fashion = InspectionData(proba=data.proba, labels=data.labels, class_names=FASHION_NAMES,
+                             images=data.images)
+    app = InspectHost(fashion)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#mistakes-table", ImageTable)
+        widths = sum(column.get_render_width(table) for column in table.ordered_columns)
+        assert widths <= table.scrollable_content_region.width      # the confidence is not cut
+        words = {"T-shirt", "Trouser", "Pullovr", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"}
+        cells = {str(table.get_row_at(r)[c]).rstrip("!") for r in range(table.row_count) for c in (0, 1)}
+        assert cells <= words, cells - words                        # whole words, never "T-shi"
+        bars = str(screen.query_one("#mistakes-bars", ProbabilityBars).render())
+        assert all(word in bars for word in words), bars

@@ -494,3 +494,55 @@ async def test_the_footer_offers_only_what_applies_and_quit_once():
         assert keys.count("Quit") == 1, keys
         await press_now(pilot, "q")                   # q still quits, without asking: nothing trains
         await wait_until(pilot, lambda: app.return_code is not None, what="q to quit")
+
+
+# ------------------------------------------------------- what fits at 80x24 and 60x18
+async def test_the_training_screen_fits_80_columns_with_accuracy_as_a_percent():
+    from tui_nn.tui.widgets.charts import epoch_ticks
+
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, hidden="16", epochs="7", batch_size="64")
+        await wait_ended(pilot, screen)
+        table = screen.query_one("#history", DataTable)
+        widths = sum(column.get_render_width(table) for column in table.ordered_columns)
+        assert widths <= table.scrollable_content_region.width      # every column, values whole
+        assert str(table.get_row_at(0)[1]).endswith("%")             # val acc, as everywhere else
+        status = text_of(screen.query_one(StatusPanel))
+        assert "Val acc" in status and "%" in status and "0." not in status.split("Val acc")[1]
+        room = 80 - len(app.title) - 22
+        assert len(screen.sub_title) <= room and "784-16-10" in screen.sub_title
+        running = screen.query_one("#running", Static)
+        assert len(text_of(running)) <= running.size.width
+        loss = screen.query_one("#loss-chart", MetricChart)
+        assert loss._y_range()[0] >= 0                                 # the loss axis stops at zero
+        assert epoch_ticks(7)[-1] == 7 and epoch_ticks(15)[-1] == 15 and epoch_ticks(100)[-1] == 100
+
+
+async def test_a_short_terminal_shows_the_charts_or_the_figures_in_turn():
+    app = ScratchnetApp()
+    async with app.run_test(size=(60, 18)) as pilot:
+        screen = await start_run(pilot, hidden="16", epochs="3", batch_size="64")
+        await wait_ended(pilot, screen)
+        charts, lower = screen.query_one("#charts"), screen.query_one("#lower")
+        assert not charts.display and lower.display
+        assert "switch_view" in {binding.binding.action for binding in app.active_bindings.values()}
+        await pilot.press("v")
+        await pilot.pause()
+        assert charts.display and not lower.display
+        chart = screen.query_one("#loss-chart", MetricChart)
+        assert chart.size.height >= 12      # tall enough to show a curve, not one row
+        await pilot.press("v")
+        await pilot.pause()
+        assert lower.display and not charts.display
+
+
+async def test_without_colour_train_and_validation_have_different_markers(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.no_color
+        screen = await start_run(pilot, hidden="16", epochs="3", batch_size="64")
+        await wait_ended(pilot, screen)
+        drawn = str(screen.query_one("#acc-chart", MetricChart).render())
+        assert "xx validation" in drawn and "x" in drawn.split("validation", 1)[1]

@@ -77,7 +77,8 @@ def names(screen: RunsScreen) -> list[str]:
 
 def table_names(screen: RunsScreen) -> list[str]:
     table = screen.query_one("#runs-table", DataTable)
-    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+    at = [c.key.value for c in table.ordered_columns].index("name")
+    return [str(table.get_row_at(i)[at]) for i in range(table.row_count)]
 
 
 async def move_to(pilot, screen: RunsScreen, name: str) -> None:
@@ -103,6 +104,21 @@ async def test_lists_every_run_newest_first_and_the_damaged_with_its_reason(stor
         assert "truncated" in str(screen.query_one("#runs-detail").render())   # the cursor is on it
         assert "4 runs" in str(screen.query_one("#runs-count").render())
         assert app.focused is table
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+async def test_the_metrics_and_the_name_fit(store, size):
+    app = Host(RunsScreen(store))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#runs-table", DataTable)
+        room = table.scrollable_content_region.width
+        ends, x = {}, 0
+        for column in table.ordered_columns:
+            x += column.get_render_width(table)
+            ends[column.key.value] = x
+        for key in ("best_val_acc", "test_acc", "status", "epochs", "name"):
+            assert ends[key] <= room, (key, ends, room)
 
 
 async def test_an_empty_or_missing_runs_directory_says_so(tmp_path):

@@ -45,7 +45,12 @@ def test_sort_directions_and_the_column_cycle():
     assert default_descending("created") and default_descending("test_acc")
     assert not default_descending("name")
     assert next_column(COLUMN_KEYS[-1]) == COLUMN_KEYS[0]
-    assert next_column("name") == COLUMN_KEYS[1]
+    assert next_column("name") == COLUMN_KEYS[COLUMN_KEYS.index("name") + 1]
+
+
+def test_the_columns_a_user_sorts_by_come_first():
+    # Metric first: at 80 columns these and the name are what shows (test_tui_runs checks the screen).
+    assert COLUMN_KEYS[:5] == ["best_val_acc", "test_acc", "status", "epochs", "name"]
 
 
 def test_the_filter_needs_every_word_somewhere_in_the_row():
@@ -59,7 +64,7 @@ def test_the_filter_needs_every_word_somewhere_in_the_row():
 def test_listing_widths_fit_the_widest_text_and_the_header_arrow():
     listing = Listing.of(RUNS)
     assert listing.widths["name"] == max(len("gamma"), len("name") + 2)
-    assert listing.texts[str(RUNS[0].path)][0] == "gamma"
+    assert listing.texts[str(RUNS[0].path)][COLUMN_KEYS.index("name")] == "gamma"
     assert Listing.of([]).widths["status"] == len("status") + 2
 
 

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import numpy as np
-import pandas as pd
 
 from ._io import GZIP_ERRORS, GZIP_MAGIC, fail, is_gzip, open_file, require_file
 from .dataset import IMAGE_PIXELS
@@ -126,6 +125,8 @@ def read_kaggle_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
     the file: missing or empty file, wrong column count, non-integer cells (first bad row and
     column), pixels outside 0..255, labels outside 0..9, no data rows.
     """
+    import pandas as pd   # 0.2-0.5 s to import: only when a CSV is read, off the start-up path
+
     columns = read_csv_header(path)
     labelled = len(columns) == _LABELLED_COLUMNS
     try:

@@ -14,6 +14,17 @@ FASHION_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
+# Short labels (at most 7 characters) where a class name is too long for a narrow column:
+# a word a user still recognises, not a name cut in the middle ("T-shi", "Ankl").
+SHORT_CLASS_NAMES = {"T-shirt/top": "T-shirt", "Pullover": "Pullovr", "Ankle boot": "Boot"}
+
+
+def short_class_name(name: str, width: int) -> str:
+    """``name`` in at most ``width`` characters: itself, its short label, or cut."""
+    if len(name) <= width:
+        return name
+    short = SHORT_CLASS_NAMES.get(name, name)
+    return short if len(short) <= width else short[:width]
 
 
 class DatasetError(Exception):

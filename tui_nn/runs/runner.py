@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..datasets.dataset import Dataset, DatasetError
 from ..nn import ModelFileError
@@ -31,6 +29,9 @@ from ..training.config import ConfigError, TrainConfig
 from ..training.events import Event
 from ..training.trainer import RunResult, Trainer
 from .recorder import RunRecorder, dataset_identity
+if TYPE_CHECKING:
+    import pandas as pd
+
 from .store import RunLock, RunRecord, RunStore, RunStoreError, default_more_epochs
 
 Listener = Callable[[Event], None]

@@ -41,9 +41,9 @@ import zipfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..fileio import FolderLock, LockHeld, lock_holder, write_text_atomic
 from ..nn import ModelFileError, Network, load_model
@@ -51,6 +51,9 @@ from ..nn import ModelFileError, Network, load_model
 from ..training.config import ConfigError, TrainConfig
 from ..training.live import check_records
 from ..training.status import RunStatus
+
+if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import: loaded when a history is read
+    import pandas as pd
 
 STALE_AFTER_S = 600   # a "running" run on another host with no heartbeat for this long is not
 # What np.load raises for a damaged .npz: a bad zip, a truncated member, a missing or
@@ -260,6 +263,8 @@ class RunRecord:
     def history(self) -> pd.DataFrame:
         """The epochs the status vouches for, whole lines only (a line being appended
         when the writer was killed is ignored)."""
+        import pandas as pd
+
         file = self.path / "history.csv"
         if not file.exists():
             return pd.DataFrame()

@@ -12,10 +12,9 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
 
 from ..datasets.dataset import Dataset
 from ..nn import health as layer_health
@@ -26,6 +25,9 @@ from .callbacks import Callbacks
 from .live import check_records, parse_changes
 from .config import ConfigError, TrainConfig, check_batch_size
 from .status import RunStatus
+if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import: loaded when a history is built
+    import pandas as pd
+
 from .events import (
     HISTORY_COLUMNS, STATUS_OF, BatchProgress, Diverged, EarlyStopped, EpochEnded, Event, Failed, Finished,
     Paused, Resumed, RunEnded, RunStarted, SettingChanged, Stopped,
@@ -166,6 +168,7 @@ class Trainer:
 
     @property
     def history(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame(self.history_rows, columns=list(HISTORY_COLUMNS))
 
     # ------------------------------------------------------------------ run

@@ -12,7 +12,7 @@ waits for the trainer. Quitting stops the trainer first: it ends within one batc
 from __future__ import annotations
 
 import statistics
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -21,25 +21,28 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ..datasets import Dataset
 from ..locations import runs_dir as default_runs_dir
-from ..runs import RunRecord, Runner, RunSetupError, RunStore, RunStoreError
-from ..runs.store import default_more_epochs
-from ..training.config import TrainConfig
-from ..training.fields import FIELDS
-from ..training.trainer import RunResult
 from .commands import screen_commands
 from .key_order import KeysInOrder
-from .messages import WorkerCrashed, message_for
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
-from .screens.training import TrainingScreen
 from .settings import Settings, speed_key
 from .styles import css_path
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
+if TYPE_CHECKING:
+    # The run core, the engine, pandas and plotext are imported when first used (a run
+    # starts, the runs list opens), not before the first screen is drawn: about half of
+    # the start-up time was these imports.
+    from ..datasets import Dataset
+    from ..runs import Runner, RunStore
+    from ..training.config import TrainConfig
+    from ..training.trainer import RunResult
+    from .screens.training import TrainingScreen
+
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
+SHORT_BELOW = 22     # rows: below this the training screen shows its charts or its figures, in turn
 
 
 class ScratchnetApp(KeysInOrder, App[None]):
@@ -81,12 +84,25 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.training_screen: TrainingScreen | None = None
         self.training_worker: Worker | None = None
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
-        self.run_store = RunStore(default_runs_dir(runs_dir))
+        self._runs_dir = runs_dir
+        self._run_store: RunStore | None = None
         self._inspection = None       # InspectionData of the last ended run, built on demand
         self._asking_to_quit = False  # the "Quit?" question is showing
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
         self.sweep_screen = None
         self.sweep_worker: Worker | None = None
+
+    @property
+    def run_store(self) -> RunStore:
+        """Where runs are recorded and listed from (default: ``locations.runs_dir()``)."""
+        if self._run_store is None:
+            from ..runs import RunStore
+            self._run_store = RunStore(default_runs_dir(self._runs_dir))
+        return self._run_store
+
+    @run_store.setter
+    def run_store(self, store: RunStore) -> None:
+        self._run_store = store
 
     # ------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -108,6 +124,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
         ``-too-small`` replaces every layout with the enlarge message."""
         width, height = size or self.size
         self.set_class(width < NARROW_BELOW, "-narrow")
+        self.set_class(height < SHORT_BELOW, "-short")
+        for screen in self.screen_stack:
+            if hasattr(screen, "size_changed"):   # bindings shown only at some sizes
+                screen.size_changed()
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(too_small, "-too-small")
         if too_small:
@@ -127,6 +147,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
         ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs.
         The run is recorded in ``store`` (default: the app's ``run_store``).
         Returns why it could not start, or None."""
+        from ..runs import Runner, RunSetupError
+        from .messages import message_for
+        from .screens.training import TrainingScreen
+
         if self.training_active:
             return "a run is still stopping; try again in a moment"
         if store is None:
@@ -198,6 +222,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.last_result = result
             self._record_speed(result)
         elif event.state == WorkerState.ERROR and self.training_screen is not None:
+            from .messages import WorkerCrashed
             self.training_screen.post_message(WorkerCrashed(worker.error))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._refresh_bindings_if_shown()
@@ -283,6 +308,9 @@ class ScratchnetApp(KeysInOrder, App[None]):
         A rerun or resume is recorded in the store the run was listed from, which need
         not be the app's own."""
         store = message.store if message.store is not None else self.run_store
+        from ..runs import RunRecord, RunStoreError
+        from ..runs.store import default_more_epochs
+
         if message.action == "resume":
             from .screens.runs.dialogs import ResumeEpochsScreen
 
@@ -305,6 +333,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def _load_for_run_action(self, action: str, path, store: RunStore, epochs: int | None = None) -> None:
         from ..datasets import DatasetError
         from ..inspection import inspection_data_from_run
+        from ..runs import RunRecord, RunStoreError
         from .screens.setup import cached_dataset
 
         record = RunRecord(path)
@@ -365,6 +394,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         setup = next((s for s in self.screen_stack if isinstance(s, SetupScreen)), None)
         config, errors = setup.read_form() if setup is not None else (None, {"form": "no setup form"})
         if config is None:
+            from ..training.fields import FIELDS
             name, reason = next(iter(errors.items()), ("form", "invalid"))
             label = FIELDS[name].label if name in FIELDS else name
             self.notify(f"Fix the setup form first ({label}: {reason}); a sweep searches around it.",

@@ -15,11 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from ...datasets import Dataset
-from ...format import UNKNOWN, fraction
+from ...format import UNKNOWN, percent
 from ...training.config import TrainConfig
 from ...training.events import Diverged, EarlyStopped, Failed, Finished, Stopped
 from ...training.status import RunStatus
@@ -33,10 +33,10 @@ from ..widgets.too_small import TooSmall
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
 
-# Per-epoch table: the figures of the CLI's --json lines, validation first: at 80 columns
-# the table is narrower than its columns, and what scrolls out of view should be the least used.
-TABLE_COLUMNS = (("epoch", "epoch"), ("val_acc", "val acc"), ("val_loss", "val loss"),
-                 ("train_acc", "train acc"), ("train_loss", "train loss"), ("seconds", "seconds"))
+# Per-epoch table: the figures of the CLI's --json lines, validation first. Two-line headers
+# keep each column as narrow as its values, so all six fit beside the status panel at 80 columns.
+TABLE_COLUMNS = (("epoch", "\nep"), ("val_acc", "val\nacc"), ("val_loss", "val\nloss"),
+                 ("train_acc", "train\nacc"), ("train_loss", "train\nloss"), ("seconds", "\ns"))
 
 
 class TrainingScreen(Screen):
@@ -60,6 +60,9 @@ class TrainingScreen(Screen):
         Binding("q", "app.quit", "Quit", id="quit-q", show=False,
                 tooltip="Quit (asks first while a run trains)"),
         Binding("question_mark", "app.help", "Help", id="help-question-mark", show=False),
+        # Only in a short terminal (the app's -short class), where charts and figures take turns.
+        Binding("v", "switch_view", "Charts/figures", id="training-switch-view",
+                tooltip="In a short terminal: show the charts, or the status and the epoch table"),
     ]
 
     def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False,
@@ -76,6 +79,9 @@ class TrainingScreen(Screen):
         self._dirty = True
         self._charts_dirty = bool(self.rows)
         self.notice_text = ""
+        self._running_text = ""
+        self._title_parts = [config.dataset]
+        self._bar_shown: tuple[int, int] | None = None   # (total, progress) on the bar
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -92,16 +98,49 @@ class TrainingScreen(Screen):
             with Vertical(id="results"):
                 with VerticalScroll(id="notice-box"):
                     yield Static("", id="notice")
-                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="history", cursor_type="row", zebra_stripes=True, header_height=2)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.config.dataset} - {self.config.preset} - training"
+        self._title_parts = [self._dataset_name(), self.config.preset or "custom", "training"]
+        self._fit_title()
         table = self.query_one("#history", DataTable)
         for key, label in TABLE_COLUMNS:
             table.add_column(label, key=key)
         self.query_one("#notice-box").display = False
         self.set_interval(REDRAW_INTERVAL, self.redraw)
+        self.redraw()
+
+    def _dataset_name(self) -> str:
+        """The dataset's own name (a path shows as its last folder or file)."""
+        return getattr(self.dataset, "name", None) or self.config.dataset
+
+    def _fit_title(self) -> None:
+        """The header's subtitle: as many of its parts as fit the width, most important first
+        (the header centres ``title — subtitle`` between its icon and clock)."""
+        room = self.app.size.width - len(self.app.title) - 22
+        parts = list(self._title_parts)
+        while len(parts) > 1 and len(" · ".join(parts)) > room:
+            parts.pop()
+        self.sub_title = " · ".join(parts)
+
+    def on_resize(self) -> None:
+        self._fit_title()
+
+    def size_changed(self) -> None:
+        """The app's size classes changed: the switch key shows only in a short terminal."""
+        self.refresh_bindings()
+
+    def action_switch_view(self) -> None:
+        """In a short terminal, the charts (full height, so they show curves) or the figures."""
+        self.toggle_class("-charts-view")
+        self._charts_dirty = True
+        self._dirty = True
+        self.redraw()
+
+    def on_screen_resume(self) -> None:
+        # Nothing was drawn while another screen covered this one (redraw): catch up at once.
+        self._dirty = True
         self.redraw()
 
     # ---------------------------------------------------------- trainer events
@@ -115,8 +154,9 @@ class TrainingScreen(Screen):
         if event.start_epoch:   # a continued run counts on from its saved epochs
             self.view.epoch = event.start_epoch
             self.view.epochs = event.start_epoch + self.config.epochs
-        self.sub_title = (f"{self.config.dataset} - {event.architecture} - "
-                          f"{event.n_params:,} parameters - {self.config.describe_batch()}")
+        self._title_parts = [self._dataset_name(), event.architecture, f"{event.n_params:,} params",
+                             self.config.describe_batch()]
+        self._fit_title()
         self.app.refresh_bindings()
         self._dirty = True
 
@@ -207,7 +247,7 @@ class TrainingScreen(Screen):
     def _ended_words(self, how: str, event) -> str:
         text = f"{how} after {event.epochs_completed} epoch{'s' if event.epochs_completed != 1 else ''}."
         if event.test_acc is not None:
-            text += (f" Test accuracy {event.test_acc:.4f} (loss {event.test_loss:.4f}) "
+            text += (f" Test accuracy {percent(event.test_acc)} (loss {event.test_loss:.4f}) "
                      f"on {len(self.dataset.x_test):,} test images, evaluated once.")
         return text
 
@@ -233,20 +273,21 @@ class TrainingScreen(Screen):
         view = self.view
         if not (self._dirty or view.state.live):
             return
+        if self.app.screen is not self and not isinstance(self.app.screen, ModalScreen):
+            return   # covered by another screen (runs, inspection): drawn again on resume
         self._dirty = False
         self.query_one("#status", StatusPanel).show(view)
-        bar = self.query_one("#epoch-progress", ProgressBar)
-        running = self.query_one("#running", Static)
         if view.state.ended:
-            bar.update(total=max(view.epochs, 1), progress=view.epoch)
-            running.update(f"{view.epoch} of {view.epochs} epochs trained")
+            self._show_progress(max(view.epochs, 1), view.epoch)
+            self._show_running(f"{view.epoch} of {view.epochs} epochs trained")
         elif view.n_batches:
-            bar.update(total=view.n_batches, progress=view.batch)
+            self._show_progress(view.n_batches, view.batch)
             if view.running_loss is not None:
-                running.update(f"epoch {view.epoch + 1}: batch {view.batch}/{view.n_batches}, "
-                               f"loss {view.running_loss:.4f}, acc {view.running_acc:.4f}")
+                # One line that fits the panel: the epoch is the one after "Epoch k / N" above.
+                self._show_running(f"{view.batch}/{view.n_batches}  loss {view.running_loss:.4f}  "
+                                   f"acc {percent(view.running_acc)}")
             else:
-                running.update(f"epoch {view.epoch + 1}: starting")
+                self._show_running(f"epoch {view.epoch + 1}: starting")
         self._update_table()
         if self._charts_dirty:
             self._charts_dirty = False
@@ -256,6 +297,19 @@ class TrainingScreen(Screen):
             self.query_one("#acc-chart", MetricChart).set_data(
                 epochs, [r["train_acc"] for r in self.rows], [r["val_acc"] for r in self.rows])
 
+    def _show_progress(self, total: int, progress: int) -> None:
+        """Move the bar only when what it shows changes (its percentage, to the unit)."""
+        shown = (total, progress * 100 // max(total, 1))
+        if shown != self._bar_shown:
+            self._bar_shown = shown
+            self.query_one("#epoch-progress", ProgressBar).update(total=total, progress=progress)
+
+    def _show_running(self, text: str) -> None:
+        # #running has a fixed height: an update needs no layout pass (a whole-screen arrange).
+        if text != self._running_text:
+            self._running_text = text
+            self.query_one("#running", Static).update(text, layout=False)
+
     def _update_table(self) -> None:
         table = self.query_one("#history", DataTable)
         new_rows = self.rows[self._rows_shown:]
@@ -263,8 +317,8 @@ class TrainingScreen(Screen):
             return
         for row in new_rows:
             cells = {"epoch": str(row["epoch"]), "train_loss": f"{row['train_loss']:.4f}",
-                     "train_acc": fraction(row["train_acc"]), "val_loss": f"{row['val_loss']:.4f}",
-                     "val_acc": fraction(row["val_acc"]),
+                     "train_acc": percent(row["train_acc"]), "val_loss": f"{row['val_loss']:.4f}",
+                     "val_acc": percent(row["val_acc"]),
                      "seconds": UNKNOWN if self.redact_timings else f"{row['seconds']:.2f}"}
             table.add_row(*(cells[key] for key, _ in TABLE_COLUMNS))
         self._rows_shown = len(self.rows)
@@ -283,6 +337,8 @@ class TrainingScreen(Screen):
             return True if state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING) else None
         if action == "tune":
             return state in (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.PAUSING)
+        if action == "switch_view":
+            return self.app.has_class("-short")
         if action == "inspect":
             # shown once the run has ended with weights worth looking at
             return state.has_model

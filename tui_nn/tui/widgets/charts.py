@@ -11,6 +11,9 @@ import math
 
 from textual_plotext import PlotextPlot
 
+# (train, validation) markers: with colour both are solid half blocks; without it (NO_COLOR)
+# the two curves are told apart by their shape alone.
+SERIES_MARKERS = {True: ("hd", "hd"), False: ("hd", "x")}
 # (train, validation) colours as RGB, per theme brightness. Blue and orange stay apart
 # for the common colour-vision deficiencies as well.
 SERIES_COLOURS = {
@@ -44,11 +47,16 @@ def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
 
 
 def epoch_ticks(last: int, count: int = 5) -> list[int]:
-    """Up to ``count`` whole-number ticks from 1 to ``last``."""
+    """Up to ``count`` whole-number ticks from 1 to ``last``, the last epoch always among them
+    (a tick too close before it makes way, so the labels do not run together)."""
     if last <= count:
         return list(range(1, last + 1))
     step = math.ceil((last - 1) / (count - 1))
     ticks = list(range(1, last + 1, step))
+    if ticks[-1] != last:
+        if last - ticks[-1] < step / 2:
+            ticks.pop()
+        ticks.append(last)
     return ticks
 
 
@@ -63,6 +71,8 @@ class MetricChart(PlotextPlot):
         self.epochs: list[int] = []
         self.train: list[float] = []
         self.val: list[float] = []
+        self._generation = 0       # bumped by each redraw: what the cached drawing was built from
+        self._drawn = None         # ((generation, size, theme), Text)
 
     def on_mount(self) -> None:
         # PlotextPlot's own on_mount registers the background colours; we re-plot with
@@ -83,14 +93,15 @@ class MetricChart(PlotextPlot):
     def redraw(self) -> None:
         plt = self.plt
         train_colour, val_colour = SERIES_COLOURS[self.app.current_theme.dark]
+        train_marker, val_marker = SERIES_MARKERS[not self.app.no_color]
         start_epoch_axes(plt, self.chart_title, self.ylabel, self.epochs[-1] if self.epochs else 1)
         if self.epochs:
             xs, ys = thin(self.epochs, self.train)
-            plt.plot(xs, ys, marker="hd", color=train_colour, label="train")
+            plt.plot(xs, ys, marker=train_marker, color=train_colour, label="train")
             finite = [(x, y) for x, y in zip(self.epochs, self.val) if math.isfinite(y)]
             if finite:
                 vx, vy = thin([x for x, _ in finite], [y for _, y in finite])
-                plt.plot(vx, vy, marker="hd", color=val_colour, label="validation")
+                plt.plot(vx, vy, marker=val_marker, color=val_colour, label="validation")
             low, high = self._y_range()
             # Leave the legend rows above the data, so it never hides the first epochs;
             # the y ticks stay within the data's range.
@@ -100,7 +111,17 @@ class MetricChart(PlotextPlot):
             count = max(2, min(5, (canvas - LEGEND_ROWS) // 2 + 1))
             ticks = [low + (high - low) * i / (count - 1) for i in range(count)]
             plt.yticks(ticks, [self._tick_label(t, high - low) for t in ticks])
+        self._generation += 1
         self.refresh()
+
+    def render(self):
+        """The chart, built again only when its data, size or theme changed. Textual renders a
+        widget again whenever the screen under it is repainted (a dialog closing, a screen
+        popped): plotext's build and the parsing of its output cost milliseconds per chart."""
+        key = (self._generation, self.size, self.app.theme)
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, super().render())
+        return self._drawn[1]
 
     def _tick_label(self, value: float, span: float) -> str:
         digits = 1 if self.percent else max(2, min(4, 1 - math.floor(math.log10(span / 4)) if span > 0 else 2))
@@ -114,5 +135,8 @@ class MetricChart(PlotextPlot):
         if self.percent:
             high = min(100.0, high + 1.0)
             low = max(0.0, low - 1.0)
+        if self.percent:
+            return low, high
         pad = (high - low) * 0.05 or max(abs(high) * 0.05, 0.01)
-        return low - pad if not self.percent else low, high + pad if not self.percent else high
+        # A loss is never negative: the axis stops at zero rather than padding below it.
+        return max(0.0, low - pad) if low >= 0 else low - pad, high + pad

@@ -15,6 +15,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from ...datasets.dataset import short_class_name
 from ...format import percent
 
 BAR = "\u2588"   # █
@@ -49,8 +50,8 @@ class InspectNav(Widget):
 
 
 def class_label(names: tuple[str, ...], c: int, width: int) -> str:
-    """Class ``c``'s name, cut to at most ``width`` characters."""
-    return names[c][:width]
+    """Class ``c``'s name in at most ``width`` characters (its short label if it has one)."""
+    return short_class_name(names[c], width)
 
 
 class ProbabilityBars(Widget):
@@ -87,9 +88,16 @@ class ProbabilityBars(Widget):
         width = max(self.size.width, 12)
         names = self.class_names
         longest = max(len(n) for n in names)
-        # "TP name bar 100.0%": marks 2, spaces 3, percentage 6; the bar gets at least 3.
-        name_w = longest if width - longest - 11 >= 5 else max(1, min(longest, width - 14))
-        bar_w = max(1, width - name_w - 11)
+        shortest_fit = max(len(short_class_name(n, 7)) for n in names)   # short labels (datasets)
+        # "TP name bar 100.0%": marks 2, spaces 3, percentage 6; the bar gets at least 3,
+        # or none when the names would otherwise be cut (the percentages say it all).
+        if width - longest - 11 >= 5:
+            name_w = longest
+        elif width - shortest_fit - 11 >= 3:
+            name_w = max(shortest_fit, min(longest, width - 14))
+        else:
+            name_w = max(1, min(shortest_fit, width - 11))
+        bar_w = max(0, width - name_w - 11)
         lines = []
         for c, p in enumerate(self.proba):
             mark = ("T" if c == self.true else " ") + ("P" if c == self.predicted else " ")

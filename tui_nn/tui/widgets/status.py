@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from textual.widgets import Static
 
-from ...format import UNKNOWN, clock, formatted, fraction
+from ...format import UNKNOWN, clock, formatted, percent
 from ...training.status import RunStatus
 
 # The run's state, in words a user reads at a glance, and the theme colour it is drawn in.
@@ -20,9 +20,9 @@ from ...training.status import RunStatus
 STATE_WORDS = {
     RunStatus.STARTING: ("starting", "$text-primary"),
     RunStatus.RUNNING: ("running", "$text-success"),
-    RunStatus.PAUSING: ("pausing at the next batch", "$text-warning"),
+    RunStatus.PAUSING: ("pausing after this batch", "$text-warning"),
     RunStatus.PAUSED: ("paused (p resumes)", "$text-warning"),
-    RunStatus.STOPPING: ("stopping at the next batch", "$text-warning"),
+    RunStatus.STOPPING: ("stopping after this batch", "$text-warning"),
     RunStatus.FINISHED: ("finished", "$text-success"),
     RunStatus.EARLY_STOPPED: ("stopped early (no more improvement)", "$text-success"),
     RunStatus.STOPPED: ("stopped (weights kept)", "$text-warning"),
@@ -87,6 +87,14 @@ class StatusPanel(Static):
     def __init__(self, *, redact_timings: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.redact_timings = redact_timings
+        self._shown = ""
+
+    def set_text(self, text: str) -> None:
+        """Show ``text`` if it differs from what is shown. The panel has a fixed height
+        (training.tcss), so no layout pass is needed: one costs a whole-screen arrange."""
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)
 
     def show(self, view: RunView) -> None:
         words, colour = STATE_WORDS.get(view.state, (view.state, "$text"))
@@ -100,8 +108,9 @@ class StatusPanel(Static):
             f"[b]Epoch[/]    {view.epoch} / {view.epochs}",
             f"[b]Elapsed[/]  {elapsed}   [b]ETA[/] {eta}",
             f"[b]Speed[/]    {speed} samples/s",
-            f"[b]Val acc[/]  {fraction(view.val_acc)}   [b]best[/] {fraction(view.best_val_acc)}",
-            f"[b]Test acc[/] {fraction(view.test_acc)}"
+            f"[b]Val acc[/]  {percent(view.val_acc, missing=UNKNOWN)}   "
+            f"[b]best[/] {percent(view.best_val_acc, missing=UNKNOWN)}",
+            f"[b]Test acc[/] {percent(view.test_acc, missing=UNKNOWN)}"
             + ("" if view.test_acc is not None else "  (at the end)"),
         ]
-        self.update("\n".join(lines))
+        self.set_text("\n".join(lines))

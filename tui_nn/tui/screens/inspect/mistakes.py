@@ -25,7 +25,7 @@ from ...widgets.digit_grid import DigitGrid
 from ...widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
 from .base import InspectScreen
 
-NAME_WIDTH = {False: 5, True: 11}   # class names in the list, narrow / wide layout
+NAME_WIDTH = {False: 7, True: 11}   # class names in the list, narrow / wide layout
 SHOW_WORDS = {"wrong": "wrong", "correct": "right", "all": "right and wrong"}
 
 
@@ -142,7 +142,11 @@ class MistakesScreen(InspectScreen):
         outcomes, names = self.data.outcomes, self.data.class_names
         width = self._name_width
         table.clear(columns=True)
-        table.add_column("#", key="image")
+        # Narrow: no index column (the Prediction panel names the image), so that class
+        # names of 7 characters and the whole confidence fit in the list's 26 columns.
+        wide = width == NAME_WIDTH[True] or max(len(n) for n in names) <= 5
+        if wide:
+            table.add_column("#", key="image")
         table.add_column("true", key="true")
         table.add_column("pred", key="pred")
         table.add_column("conf", key="conf")
@@ -153,7 +157,8 @@ class MistakesScreen(InspectScreen):
             pred = class_label(names, int(predicted[i]), width)
             if mark_wrong and predicted[i] != labels[i]:
                 pred = Text(pred + "!", style="bold")
-            rows.append((str(i), class_label(names, int(labels[i]), width), pred, f"{confidence[i]:.2f}"))
+            row = (class_label(names, int(labels[i]), width), pred, f"{confidence[i]:.2f}")
+            rows.append((str(i), *row) if wide else row)
         table.add_rows(rows)
         self._built = True
         if len(self.rows):

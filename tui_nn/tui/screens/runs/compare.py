@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,8 +29,16 @@ from ...widgets.charts import MetricChart
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
 
+if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import; the help lists this screen long before it opens
+    import pandas as pd
+
 DIFF_MARK = "*"
 SETTINGS = [f.name for f in fields(TrainConfig)]
+
+
+def _empty_history() -> pd.DataFrame:
+    import pandas as pd
+    return pd.DataFrame()
 
 
 @dataclass
@@ -40,7 +48,7 @@ class LoadedRun:
     path: Path
     info: RunInfo
     config: TrainConfig | None = None
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame = field(default_factory=_empty_history)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +71,8 @@ def load_run(store: RunStore, path: Path) -> LoadedRun:
 
 
 def _column(history: pd.DataFrame, name: str) -> list[float]:
+    import pandas as pd
+
     if name not in history:
         return []
     return [float(v) if pd.notna(v) else math.nan for v in history[name]]

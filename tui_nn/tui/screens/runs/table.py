@@ -336,7 +336,9 @@ class RunsScreen(Screen):
         if cells is None:
             styles = self._status_styles()
             cells = []
-            for ckey, value, (_k, _h, _t, _v, right) in zip(COLUMN_KEYS[1:], self._texts[key][1:], COLUMNS[1:]):
+            for ckey, value, (_k, _h, _t, _v, right) in zip(COLUMN_KEYS, self._texts[key], COLUMNS):
+                if ckey == "name":
+                    continue     # bold while marked: made below, not cached
                 if right:    # DataTable does not right-align cells itself
                     value = value.rjust(self._widths[ckey])
                 cell = Text(value, no_wrap=True, overflow="ellipsis")
@@ -346,8 +348,9 @@ class RunsScreen(Screen):
                     cell.stylize(styles["damaged"])
                 cells.append(Cell(cell))
             self._cell_cache[key] = cells
-        name = Text(self._texts[key][0], no_wrap=True, overflow="ellipsis", style="bold" if marked else "")
-        return [Cell(Text(MARK if marked else " ", style="bold")), Cell(name), *cells]
+        at = COLUMN_KEYS.index("name")
+        name = Text(self._texts[key][at], no_wrap=True, overflow="ellipsis", style="bold" if marked else "")
+        return [Cell(Text(MARK if marked else " ", style="bold")), *cells[:at], Cell(name), *cells[at:]]
 
     def _status_styles(self) -> dict[str, Style]:
         if self._styles is not None:
@@ -371,7 +374,8 @@ class RunsScreen(Screen):
         info = self._by_key.get(key)
         if info is None:
             return
-        mark, name, *_ = self._row_cells(info)
+        cells = self._row_cells(info)
+        mark, name = cells[0], cells[1 + COLUMN_KEYS.index("name")]
         try:
             table.update_cell(key, "mark", mark)
             table.update_cell(key, "name", name)

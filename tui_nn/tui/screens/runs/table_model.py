@@ -65,8 +65,14 @@ def display_name(info: RunInfo) -> str:
 
 # ------------------------------------------------------------------- columns
 # (key, header, text of a run, sort value of a run, right-aligned)
+# Metric first: what a user compares and sorts by (best validation and test accuracy, status,
+# epochs), then the name, fit in 80 columns; the settings follow, scrolled to.
 Column = tuple[str, str, Callable[[RunInfo], str], Callable[[RunInfo], object], bool]
 COLUMNS: list[Column] = [
+    ("best_val_acc", "best val", lambda r: percent(r.best_val_acc), lambda r: r.best_val_acc, True),
+    ("test_acc", "test", lambda r: percent(r.test_acc), lambda r: r.test_acc, True),
+    ("status", "status", lambda r: r.status.describe(r.epochs), lambda r: r.status, False),
+    ("epochs", "epochs", epochs, lambda r: r.epochs, True),
     ("name", "name", lambda r: cut(display_name(r), NAME_MAX), lambda r: display_name(r).lower(), False),
     ("created", "date", lambda r: date(r.created), lambda r: r.created or None, False),
     ("dataset", "dataset", lambda r: r.dataset or DASH, lambda r: r.dataset.lower() or None, False),
@@ -75,11 +81,7 @@ COLUMNS: list[Column] = [
     ("lr", "lr", lambda r: learning_rate(r.lr), lambda r: _number_or_none(r.lr), True),
     ("batch", "batch", lambda r: r.batch or DASH,
      lambda r: (float("inf") if r.batch == "full" else _number_or_none(r.batch)) if r.batch else None, True),
-    ("epochs", "epochs", epochs, lambda r: r.epochs, True),
-    ("best_val_acc", "best val", lambda r: percent(r.best_val_acc), lambda r: r.best_val_acc, True),
-    ("test_acc", "test", lambda r: percent(r.test_acc), lambda r: r.test_acc, True),
     ("seconds", "time", lambda r: duration(r.seconds), lambda r: r.seconds or None, True),
-    ("status", "status", lambda r: r.status.describe(r.epochs), lambda r: r.status, False),
     ("problem", "problem", lambda r: cut(r.problem, PROBLEM_MAX), lambda r: r.problem or None, False),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
