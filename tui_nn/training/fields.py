@@ -29,6 +29,7 @@ from typing import Any, Callable
 from ..datasets.catalogue import DOWNLOADABLE
 from ..datasets.embedded import SAMPLE_NAME
 from .config import FIELD_PARSERS, ConfigError, TrainConfig, parse_l2
+from .augment import AUGMENT_HELP
 
 TEXT, CHOICE, YES_NO, SPECIAL = "text", "choice", "yes/no", "special"
 YES, NO = "yes", "no"
@@ -171,8 +172,9 @@ TRAIN_FIELDS: tuple[Field, ...] = (
           parse_l2, format_l2, config_fields=("l2", "l2_over_n"),
           to_config=lambda value: {"l2": value[0], "l2_over_n": value[1]},
           from_config=lambda config: (config.l2, config.l2_over_n)),
-    _choice("augment", "--augment", "Augmentation", "shift: random shifts of up to 2 pixels",
-            "random shifts of up to 2 pixels", "Regularisation"),
+    _choice("augment", "--augment", "Augmentation", "shift, affine or elastic distortions",
+            "; ".join(f"{name}: {text}" for name, text in AUGMENT_HELP.items() if name != "none"),
+            "Regularisation"),
     _text("seed", "--seed", "Seed", "same seed, same run",
           "random seed: same seed, same config, same data => same result", "Run", fmt=str),
     _choice("dtype", "--dtype", "Precision", "float32 is about twice as fast", "", "Run"),

@@ -20,7 +20,7 @@ import pandas as pd
 from ..datasets.dataset import Dataset
 from ..nn.network import Architecture, Network
 from ..nn.optimizers import make_optimizer
-from .augment import ShiftAugmenter
+from .augment import make_augmenter
 from .config import ConfigError, TrainConfig, check_batch_size
 from .status import RunStatus
 from .events import (
@@ -173,8 +173,8 @@ class Trainer:
 
         # Preallocated batch buffers: gather uint8 rows, convert to float in place.
         raw = np.empty((batch, data.x_train.shape[1]), np.uint8)
-        shifted = np.empty_like(raw) if cfg.augment == "shift" else None
-        augmenter = ShiftAugmenter(batch) if cfg.augment == "shift" else None
+        augmenter = make_augmenter(cfg.augment, batch)
+        shifted = np.empty_like(raw) if augmenter is not None else None
         xb = np.empty((batch, data.x_train.shape[1]), dtype)
         scale = dtype.type(1 / 255)
 
