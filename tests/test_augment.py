@@ -119,3 +119,28 @@ def test_continuing_an_augmented_run_equals_one_longer_run(sample, augment):
     assert whole.status == second.status == "finished"
     np.testing.assert_array_equal(whole.network.params, second.network.params)
     assert whole.history.val_acc.iloc[-1] > 0.7
+
+
+def test_the_preview_command_draws_originals_beside_augmented_copies(sample):
+    import subprocess
+    import sys
+
+    from tui_nn.inspection.augment_preview import augmented_examples
+    from tui_nn.inspection.renderers import render_ascii_half
+
+    proc = subprocess.run([sys.executable, "-m", "tui_nn", "datasets", "preview", "--augment", "elastic",
+                           "--images", "2", "--variants", "2", "--seed", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "mnist-sample, --augment elastic (seed 3):"
+    assert lines[2].startswith(f"original ({sample.y_train[0]})") and "augmented 2" in lines[2]
+    # the drawing is the trainer's augmenter with that seed, in half-height ASCII
+    examples = augmented_examples(sample.x_train[:2], "elastic", 2, seed=3)
+    expected = [render_ascii_half(image.reshape(28, 28)) for image in examples[0]]
+    for row, drawn in enumerate(lines[3:17]):
+        assert drawn == "  ".join(part[row] for part in expected).rstrip()
+    assert not np.array_equal(examples[0, 0], examples[0, 1])
+    bad = subprocess.run([sys.executable, "-m", "tui_nn", "datasets", "preview", "--augment", "warp"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr and "Traceback" not in bad.stderr
