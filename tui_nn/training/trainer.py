@@ -174,7 +174,7 @@ class Trainer:
         # Preallocated batch buffers: gather uint8 rows, convert to float in place.
         raw = np.empty((batch, data.x_train.shape[1]), np.uint8)
         augmenter = make_augmenter(cfg.augment, batch)
-        shifted = np.empty_like(raw) if augmenter is not None else None
+        augmented = np.empty_like(raw) if augmenter is not None else None
         xb = np.empty((batch, data.x_train.shape[1]), dtype)
         scale = dtype.type(1 / 255)
 
@@ -212,7 +212,7 @@ class Trainer:
                 n = len(idx)
                 images = np.take(data.x_train, idx, axis=0, out=raw[:n])
                 if augmenter is not None:
-                    images = augmenter.apply(images, rng_augment, shifted)
+                    images = augmenter.apply(images, rng_augment, augmented)
                 x = np.multiply(images, scale, out=xb[:n])
                 batch_loss, batch_correct = net.train_batch(x, labels_all[idx], l2, rng_dropout)
                 if not math.isfinite(batch_loss):
