@@ -81,7 +81,7 @@ def test_presets_lists_every_preset_with_its_claim():
     assert proc.returncode == 0
     for name, claim in [("mlicamele", "92.6% train / 91.4% test"), ("nielsen2", "--l2 5/n"),
                         ("shabnam", "--no-bias --no-shuffle"), ("mbatchelor81-sgd", "--batch-size 1"),
-                        ("default", "--augment shift")]:
+                        ("default", "--augment elastic")]:
         block = proc.stdout.split(f"\n{name}\n" if name != "default" else "default\n", 1)[1][:600]
         assert claim in block, (name, block)
 

@@ -23,8 +23,10 @@ from ..datasets.dataset import DatasetError
 from ..datasets.download import DownloadCancelled, DownloadError, download_dataset
 
 from ..format import compact_duration
+from ..training.augment import AUGMENTS
 from .common import (
     EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
+    positive_int,
 )
 
 
@@ -42,6 +44,16 @@ def add_parser(sub, parser_class) -> None:
     download.add_argument("--timeout", type=positive_float, default=20.0,
                           help="seconds to wait for a mirror to connect or send data (default 20)")
     add_data_dir(download)
+    preview = datasets_sub.add_parser("preview", help="a few images beside augmented copies of them, "
+                                      "as the trainer's --augment draws them")
+    preview.add_argument("--augment", default="affine", choices=AUGMENTS, help="the augmentation (default affine)")
+    preview.add_argument("--dataset", default="mnist-sample", metavar="NAME|PATH",
+                         help="where the images come from (default mnist-sample)")
+    preview.add_argument("--images", type=positive_int, default=3, help="how many images (default 3)")
+    preview.add_argument("--variants", type=positive_int, default=2,
+                         help="augmented copies of each (default 2)")
+    preview.add_argument("--seed", type=int, default=0, help="seed of the augmentation (default 0)")
+    add_data_dir(preview)
     datasets.set_defaults(handler=run_datasets)
 
 
@@ -52,7 +64,28 @@ def run_datasets(args) -> int:
         return cmd_list(data_dir, as_json=getattr(args, "json", False))
     if action == "download":
         return cmd_download(args.name, data_dir, timeout=args.timeout)
+    if action == "preview":
+        return cmd_preview(args, data_dir)
     return EXIT_USAGE
+
+
+def cmd_preview(args, data_dir, out: TextIO | None = None) -> int:
+    from ..datasets import load_dataset
+    from ..inspection.augment_preview import augmented_examples, preview_lines
+
+    try:
+        data = load_dataset(args.dataset, data_dir)
+    except DatasetError as exc:
+        return fail(str(exc))
+    if data.x_train.shape[1] != 28 * 28:
+        return fail(f"{args.dataset}: images of {data.x_train.shape[1]} pixels; the preview draws 28x28 images")
+    count = min(args.images, len(data.x_train))
+    examples = augmented_examples(data.x_train[:count], args.augment, args.variants, args.seed)
+    labels = [data.class_names[int(y)] for y in data.y_train[:count]]
+    out = out or sys.stdout
+    out.write(f"{data.name}, --augment {args.augment} (seed {args.seed}):\n\n")
+    out.write("\n".join(preview_lines(examples, labels)) + "\n")
+    return EXIT_OK
 
 
 def cmd_list(data_dir, as_json: bool = False, out: TextIO | None = None) -> int:

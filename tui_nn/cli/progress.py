@@ -69,6 +69,22 @@ class ProgressReporter:
                    else f"cannot write to stdout ({exc.strerror or exc})")
             self.note(f"warning: {why}: no more --json lines; training goes on and is saved")
 
+    def load_progress(self, name: str, after: float = 1.0):
+        """A callback for ``load_dataset(..., progress=)``: a bar on a terminal once the load
+        has taken ``after`` seconds (quick loads print nothing), cleared when it is done."""
+        started = time.perf_counter()
+
+        def show(fraction: float) -> None:
+            if not self.tty or time.perf_counter() - started < after:
+                return
+            width = 30
+            done = int(width * fraction)
+            self._write_err(f"\rloading {name} [{'#' * done}{'.' * (width - done)}] {fraction:.0%}\033[K")
+            self._bar_shown = True
+            if fraction >= 1:
+                self._clear_bar()
+        return show
+
     def __call__(self, event) -> None:
         if isinstance(event, ev.RunStarted):
             self.epochs = event.start_epoch + event.config["epochs"]

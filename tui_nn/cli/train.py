@@ -152,12 +152,12 @@ def cmd_train(args) -> int:
                              f"given, not {', '.join(given)}")
             more = None if args.epochs is NOT_GIVEN else args.epochs
             runner = Runner.resuming(store, args.resume, epochs=more, listeners=[reporter], on_problem=warn,
-                                     load_dataset=lambda name: load_dataset(name, data_dir),
+                                     load_dataset=lambda name: load_dataset(name, data_dir, reporter.load_progress(name)),
                                      blas_threads=args.threads)
         else:
             runner = Runner.new(config_from_args(args), store=store, record=not args.no_record,
                                 listeners=[reporter], on_problem=warn,
-                                load_dataset=lambda name: load_dataset(name, data_dir),
+                                load_dataset=lambda name: load_dataset(name, data_dir, reporter.load_progress(name)),
                                 blas_threads=args.threads)
     except (ConfigError, RunSetupError) as exc:
         return fail(str(exc))

@@ -21,7 +21,7 @@ from typing import Callable
 from ._io import frozen, holdout_sizes
 from .cache import dataset_status, load_downloaded, not_downloaded_message
 from .catalogue import DOWNLOAD_ALIASES, DOWNLOADABLE, KMNIST_NAMES, find_spec
-from .csv_reader import csv_has_labels, load_unlabelled_csv, read_kaggle_csv
+from .csv_reader import ProgressCallback, csv_has_labels, load_unlabelled_csv, read_kaggle_csv
 from .dataset import DIGIT_NAMES, FASHION_NAMES, Dataset, DatasetError
 from .embedded import SAMPLE_NAME, load_embedded_sample
 from .idx import load_idx_dir
@@ -84,6 +84,7 @@ def load_kaggle_csv_dataset(
     path: str | os.PathLike[str],
     name: str | None = None,
     class_names: tuple[str, ...] = DIGIT_NAMES,
+    progress: ProgressCallback | None = None,
 ) -> Dataset:
     """A labelled Kaggle CSV as a Dataset: the first 80% of rows train, the last 20% (n // 5) test.
 
@@ -97,7 +98,7 @@ def load_kaggle_csv_dataset(
             "for training or evaluation; an unlabelled CSV can only be used for prediction "
             "(load it with load_unlabelled_csv)"
         )
-    x, y = read_kaggle_csv(path)
+    x, y = read_kaggle_csv(path, progress)
     assert y is not None  # the header said labelled
     x = frozen(x)
     y = frozen(y)
@@ -113,14 +114,16 @@ def load_kaggle_csv_dataset(
     )
 
 
-def load_dataset(name_or_path: str, data_dir: str | os.PathLike[str] | None = None) -> Dataset:
+def load_dataset(name_or_path: str, data_dir: str | os.PathLike[str] | None = None,
+                 progress: ProgressCallback | None = None) -> Dataset:
     """Load a dataset by name (see ``DATASET_NAMES``) or from a path (IDX dir, .csv/.csv.gz, .npz).
 
     A downloadable name (``mnist``, ``fashion-mnist``, ``kmnist``) is loaded from the cache
     directory (``data_dir``, else ``$SCRATCHNET_DATA_DIR``, else the user cache directory); it is
     never downloaded here. Raises DatasetError for an unknown name, a named set that is not
     downloaded (the message says how to get it), a path that does not exist, an unsupported file
-    type, an unlabelled CSV, or any problem in the files themselves.
+    type, an unlabelled CSV, or any problem in the files themselves. ``progress`` is called with
+    the fraction read as a large file loads (CSV files, the slow ones to parse).
     """
     key = name_or_path.strip()
     canonical = canonical_name(key)
@@ -142,7 +145,7 @@ def load_dataset(name_or_path: str, data_dir: str | os.PathLike[str] | None = No
         return load_idx_dir(path, class_names=_class_names_for(path))
     if path.exists():
         if lower.endswith((".csv", ".csv.gz")):
-            return load_kaggle_csv_dataset(path, class_names=_class_names_for(path))
+            return load_kaggle_csv_dataset(path, class_names=_class_names_for(path), progress=progress)
         if lower.endswith(".npz"):
             return load_npz(path, class_names=_class_names_for(path))
         raise DatasetError(f"{key}: unsupported file type; {_EXPECTED}")

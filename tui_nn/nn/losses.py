@@ -25,6 +25,19 @@ def one_hot(labels: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _label_positions(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Flat indices of each row's label entry in a C-ordered z (n, classes): one flat
+    gather is about twice as fast as z[arange(n), labels]."""
+    return np.arange(0, z.size, z.shape[1]) + labels
+
+
+def _at_labels(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """z[i, labels[i]] for every row i."""
+    if z.flags.c_contiguous:
+        return z.reshape(-1)[_label_positions(z, labels)]
+    return z[np.arange(len(z)), labels]
+
+
 class OutputLoss:
     name = ""
     needs_one_hot = False   # whether total/delta read ``targets`` (else only ``labels``)
@@ -64,18 +77,24 @@ class SoftmaxCrossEntropy(OutputLoss):
     name = "softmax_ce"
 
     def total(self, z, labels, targets):
-        rows = np.arange(len(z))
-        z -= z.max(axis=1, keepdims=True)           # shift: max is now 0
-        z_label = z[rows, labels]                   # read before z becomes p
+        n, k = z.shape
+        # NumPy reduces along a short last axis slowly (14 us for the max of 128x10 rows);
+        # along the first axis of a transposed copy it takes 6.5 us, and the row sums as a
+        # product with ones 1.6 us instead of 6.4: about -20 us per batch in all
+        z -= np.ascontiguousarray(z.T).max(axis=0)[:, None]   # shift: max is now 0
+        z_label = _at_labels(z, labels)                        # a copy, read before z becomes p
         np.exp(z, out=z)
-        sums = z.sum(axis=1, keepdims=True)         # in [1, n_classes]
+        sums = z @ np.ones(k, z.dtype)                         # in [1, n_classes]
         # both sums are of non-negative terms (log sums >= 0, -z_label >= 0): no cancellation
         loss = float(np.log(sums).sum() - z_label.sum())
-        z /= sums
+        z /= sums[:, None]
         return loss
 
     def delta(self, outputs, labels, targets):
-        outputs[np.arange(len(outputs)), labels] -= 1
+        if outputs.flags.c_contiguous:
+            outputs.reshape(-1)[_label_positions(outputs, labels)] -= 1
+        else:
+            outputs[np.arange(len(outputs)), labels] -= 1
         outputs *= outputs.dtype.type(1.0 / len(outputs))
 
     def outputs(self, z):

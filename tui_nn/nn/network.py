@@ -73,6 +73,7 @@ class _Workspace:
     mask: list = field(default_factory=list)     # per hidden layer: dropout mask (training)
     dropped: list = field(default_factory=list)  # per hidden layer: activation * mask
     targets: np.ndarray | None = None            # one-hot labels for MSE/BCE outputs
+    ones: np.ndarray | None = None               # (capacity,) ones: bias gradients as a product
 
 
 class Network:
@@ -135,6 +136,7 @@ class Network:
         if training:
             ws.grad = [np.empty((n, s), self.dtype) for s in hidden]
             ws.scratch = [np.empty((n, s), self.dtype) for s in hidden]
+            ws.ones = np.ones(n, self.dtype)
             if self.dropout:
                 ws.mask = [np.empty((n, s), self.dtype) for s in hidden]
                 ws.dropped = [np.empty((n, s), self.dtype) for s in hidden]
@@ -198,7 +200,7 @@ class Network:
         grad = out
         for i in range(len(self.layers) - 1, -1, -1):
             grad_x = ws.grad[i - 1][:n] if i > 0 else None
-            self.layers[i].backward(inputs[i], grad, grad_x)
+            self.layers[i].backward(inputs[i], grad, grad_x, ws.ones[:n])
             if grad_x is not None:
                 if self.dropout:
                     grad_x *= ws.mask[i - 1][:n]

@@ -16,8 +16,8 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.initializers import INITS
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
+from .augment import AUGMENTS
 
-AUGMENTS = ("none", "shift")
 LR_SCHEDULES = ("constant", "cosine")
 MONITORS = ("val_loss", "val_acc")   # what early stopping and reduce-on-plateau watch
 DTYPES = ("float32", "float64")
@@ -50,7 +50,7 @@ class TrainConfig:
     l2: float = 0.0                 # loss += l2/2 * sum(W^2) (divided by n if l2_over_n)
     l2_over_n: bool = False         # Nielsen's lambda/n form
     dropout: float = 0.0
-    augment: str = "none"           # shift: random shifts of up to 2 pixels
+    augment: str = "none"           # none | shift | affine | elastic (augment.py)
     val_fraction: float = 0.1
     seed: int = 0
     dtype: str = "float32"

@@ -31,6 +31,7 @@ from typing import Any, Callable
 from ..datasets.catalogue import DOWNLOADABLE
 from ..datasets.embedded import SAMPLE_NAME
 from .config import FIELD_PARSERS, ConfigError, TrainConfig, parse_l2, parse_plateau
+from .augment import AUGMENT_HELP
 
 TEXT, CHOICE, YES_NO, SPECIAL = "text", "choice", "yes/no", "special"
 YES, NO = "yes", "no"
@@ -179,8 +180,9 @@ TRAIN_FIELDS: tuple[Field, ...] = (
           parse_l2, format_l2, config_fields=("l2", "l2_over_n"),
           to_config=lambda value: {"l2": value[0], "l2_over_n": value[1]},
           from_config=lambda config: (config.l2, config.l2_over_n)),
-    _choice("augment", "--augment", "Augmentation", "shift: random shifts of up to 2 pixels",
-            "random shifts of up to 2 pixels", "Regularisation"),
+    _choice("augment", "--augment", "Augmentation", "shift, affine or elastic distortions",
+            "; ".join(f"{name}: {text}" for name, text in AUGMENT_HELP.items() if name != "none"),
+            "Regularisation"),
     _text("early_stop", "--early-stop", "Early stop", "epochs without improvement before stopping; 0: off",
           "stop after PATIENCE epochs in which --monitor did not improve by --min-delta (0: off)", "Callbacks",
           fmt=str),

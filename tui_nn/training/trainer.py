@@ -20,7 +20,7 @@ from ..datasets.dataset import Dataset
 from ..nn import health as layer_health
 from ..nn.network import Architecture, Network
 from ..nn.optimizers import make_optimizer
-from .augment import ShiftAugmenter
+from .augment import make_augmenter
 from .callbacks import Callbacks
 from .live import check_records, parse_changes
 from .config import ConfigError, TrainConfig, check_batch_size
@@ -223,8 +223,8 @@ class Trainer:
 
         # Preallocated batch buffers: gather uint8 rows, convert to float in place.
         raw = np.empty((batch, data.x_train.shape[1]), np.uint8)
-        shifted = np.empty_like(raw) if cfg.augment == "shift" else None
-        augmenter = ShiftAugmenter(batch) if cfg.augment == "shift" else None
+        augmenter = make_augmenter(cfg.augment, batch)
+        augmented = np.empty_like(raw) if augmenter is not None else None
         xb = np.empty((batch, data.x_train.shape[1]), dtype)
         scale = dtype.type(1 / 255)
         probe_images = x_val[:HEALTH_PROBE] if len(x_val) else data.x_train[self.train_idx[:HEALTH_PROBE]]
@@ -269,7 +269,7 @@ class Trainer:
                 n = len(idx)
                 images = np.take(data.x_train, idx, axis=0, out=raw[:n])
                 if augmenter is not None:
-                    images = augmenter.apply(images, rng_augment, shifted)
+                    images = augmenter.apply(images, rng_augment, augmented)
                 x = np.multiply(images, scale, out=xb[:n])
                 batch_loss, batch_correct = net.train_batch(x, labels_all[idx], self._l2, rng_dropout)
                 if not math.isfinite(batch_loss):
