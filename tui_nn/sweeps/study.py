@@ -25,6 +25,7 @@ On disk, ``<runs dir>/sweeps/<name>/``:
     summary.json   the trials' table and the best so far, rewritten (atomically) as trials end,
                    so listing sweeps needs neither Optuna nor the journal
     .owner.lock    held by the process running the sweep
+    workers.log    what the worker processes printed (kept out of the dashboard's screen)
 
 Each trial is a run in ``<runs dir>`` whose config.json names the sweep and trial number.
 
@@ -56,6 +57,7 @@ from .space import SearchSpace, SpaceError
 
 SWEEPS_DIR = "sweeps"
 SPEC_FILE, JOURNAL_FILE, SUMMARY_FILE, LOCK_FILE = "sweep.json", "journal.log", "summary.json", ".owner.lock"
+WORKERS_LOG = "workers.log"   # what the worker processes print (warnings, a dying worker's last words)
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("none", "median", "asha")
 METRICS = {"val_acc": "maximize", "val_loss": "minimize"}
@@ -402,7 +404,8 @@ class Sweep:
             if backend is None:   # first: its processes start while Optuna loads
                 preload = (self.spec.base.dataset, self.spec.data_dir)
                 workers = max(1, min(workers, self.spec.trials))
-                backend = LocalWorkers(workers, preload) if cluster is None else DaskWorkers(cluster, workers, self.name)
+                backend = (LocalWorkers(workers, preload, log_path=self.folder / WORKERS_LOG) if cluster is None
+                           else DaskWorkers(cluster, workers, self.name))
             self.backend = backend
             t0 = time.perf_counter()
             try:

@@ -143,9 +143,19 @@ def _finite(value):
 
 
 # ------------------------------------------------------------ local processes
-def _worker_main(conn, preload: tuple | None = None) -> None:
+def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None) -> None:
     """A worker process: trains the trials the owner sends, one at a time. ``preload``
-    (dataset name, data dir) is loaded while the owner is still setting up."""
+    (dataset name, data dir) is loaded while the owner is still setting up. With
+    ``log_path``, what it prints goes there: a worker started by the dashboard would
+    otherwise write over the dashboard's screen (the terminal is its stderr too)."""
+    if log_path is not None:
+        try:
+            fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except OSError:
+            pass   # an unwritable log must not stop the trials
     pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
@@ -193,21 +203,37 @@ def _worker_main(conn, preload: tuple | None = None) -> None:
     conn.close()
 
 
+def _last_line(path: str | None, limit: int = 4096) -> str:
+    """The last non-empty line of the workers' log (what a dying worker said), or ''."""
+    if path is None:
+        return ""
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - limit))
+            lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
+
+
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
-    def __init__(self, n: int, preload: tuple | None = None):
+    def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None):
         import multiprocessing as mp
         self._mp = mp.get_context("spawn")
         self.n = n
         self._preload = preload
+        self.log_path = None if log_path is None else str(log_path)   # the workers' stdout and stderr
         self._workers: list[dict] = []     # {process, conn, trial}
         for _ in range(n):
             self._workers.append(self._start())
 
     def _start(self) -> dict:
         parent, child = self._mp.Pipe()
-        process = self._mp.Process(target=_worker_main, args=(child, self._preload), daemon=True, name="sweep-worker")
+        process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path), daemon=True,
+                                   name="sweep-worker")
         saved = {name: os.environ.get(name) for name in BLAS_ENV}
         pin_blas_env()   # the child's environment is ours at spawn time
         try:
@@ -256,9 +282,11 @@ class LocalWorkers:
             if not w["process"].is_alive():
                 messages.extend(self._drain(w))   # what it said before it died
                 if w["trial"] is not None:
+                    said = _last_line(self.log_path)
                     messages.append({"kind": "lost", "trial": w["trial"], "worker": f"pid {w['process'].pid}",
                                      "reason": f"worker process {w['process'].pid} died "
-                                               f"(exit status {w['process'].exitcode})"})
+                                               f"(exit status {w['process'].exitcode})"
+                                               + (f"; its last words: {said}" if said else "")})
                 w["conn"].close()
                 self._workers[i] = self._start()
         return messages
