@@ -100,3 +100,12 @@ def test_the_model_needs_no_textual():
             "sys.exit(1 if any(n == 'textual' or n.startswith('textual.') for n in sys.modules) else 0)")
     # the package __init__ files of tui/ and screens/ must not pull Textual in either
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_sweeps_trials_sort_together_in_trial_order_and_filter_by_sweep():
+    runs = [run("t2", name="lr #2", sweep="lr", trial=2), run("p", name="plain"),
+            run("u0", name="wide #0", sweep="wide", trial=0), run("t10", name="lr #10", sweep="lr", trial=10),
+            run("t0", name="lr #0", sweep="lr", trial=0)]
+    assert ids(sort_runs(runs, "sweep", False)) == ["t0", "t2", "t10", "u0", "p"]   # a group each, trials in order
+    listing = Listing.of(runs)
+    assert ids(filter_runs(runs, listing.hay, "sweep:lr")) == ["t2", "t10", "t0"]

@@ -74,6 +74,9 @@ COLUMNS: list[Column] = [
     ("status", "status", lambda r: r.status.describe(r.epochs), lambda r: r.status, False),
     ("epochs", "epochs", epochs, lambda r: r.epochs, True),
     ("name", "name", lambda r: cut(display_name(r), NAME_MAX), lambda r: display_name(r).lower(), False),
+    # a sweep's trials sort together, in trial order: the sweep as a group
+    ("sweep", "sweep", lambda r: f"{r.sweep} #{r.trial}" if r.sweep else "",
+     lambda r: (r.sweep.lower(), r.trial if r.trial is not None else -1) if r.sweep else None, False),
     ("created", "date", lambda r: date(r.created), lambda r: r.created or None, False),
     ("dataset", "dataset", lambda r: r.dataset or DASH, lambda r: r.dataset.lower() or None, False),
     ("architecture", "arch", lambda r: r.architecture or DASH, lambda r: r.architecture or None, False),
@@ -126,7 +129,7 @@ def cell_texts(info: RunInfo) -> list[str]:
 def haystack(info: RunInfo, texts: list[str] | None = None) -> str:
     """Every column's text of a run (and its id), lower case: what the filter searches."""
     parts = (texts if texts is not None else cell_texts(info)) + [info.name, info.run_id, info.problem,
-                                                                  info.created]
+                                                                  info.created, f"sweep:{info.sweep}" if info.sweep else ""]
     return "\n".join(parts).lower()
 
 
