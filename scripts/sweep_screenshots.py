@@ -77,8 +77,10 @@ async def shoot_live(spec, events, size, out: Path, theme: str) -> None:
         for event in events:
             screen.post_message(SweepMessage(event))
         await pilot.pause(0.8)
-        while not screen.query_one(Footer).children:   # recomposed as the bindings change
-            await pilot.pause(0.1)
+        settled = 0
+        while settled < 3:   # the footer recomposes as the bindings change: wait till it has settled
+            await pilot.pause(0.2)
+            settled = settled + 1 if screen.query_one(Footer).children else 0
         app.save_screenshot(str(out))
     print("wrote", out)
 

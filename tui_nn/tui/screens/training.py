@@ -51,6 +51,8 @@ class TrainingScreen(Screen):
                 tooltip="Stop training; the trained weights and the history are kept"),
         Binding("l", "tune", "Tune", id="tune",
                 tooltip="Change the lr, momentum, L2 or dropout of the live run, from the next batch"),
+        Binding("h", "learning", "Learning", id="learning",
+                tooltip="The loss of every batch and each layer's health (follows the run live)"),
         Binding("i", "inspect", "Inspect", id="inspect",
                 tooltip="Browse the misclassified test images, the confusion matrix, draw a digit"),
         Binding("b", "back", "Setup", id="back",
@@ -343,6 +345,14 @@ class TrainingScreen(Screen):
             # shown once the run has ended with weights worth looking at
             return state.has_model
         return True
+
+    def action_learning(self) -> None:
+        path = self.app.run_path
+        if path is None:
+            self.notify("This run is not being recorded: there is nothing to read.", severity="warning")
+            return
+        from .learning import LearningScreen
+        self.app.push_screen(LearningScreen(path))
 
     def action_pause(self) -> None:
         if self.app.pause_training():

@@ -7,6 +7,7 @@
     inspect.tcss   the inspection screens and their keys modal
     confirm.tcss   the question asked before stopping or quitting a live run
     sweep.tcss     the sweep's set-up and the sweep live
+    learning.tcss  how a run learns: per-batch loss, layer health
     tune.tcss      the Tune dialog: live changes of a running run
 
 One way to load them: every class that a stylesheet styles names it in its own

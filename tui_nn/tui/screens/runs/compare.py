@@ -228,7 +228,13 @@ class RunChartsScreen(Screen):
     and validation, from its history.csv."""
 
     CSS_PATH = css_path("runs.tcss")
-    BINDINGS = [Binding("escape", "back", "Back", id="run-charts-back", tooltip="Back to the runs list")]
+    BINDINGS = [Binding("escape", "back", "Back", id="run-charts-back", tooltip="Back to the runs list"),
+                Binding("h", "learning", "Learning", id="run-charts-learning",
+                        tooltip="The loss of every batch and each layer's health")]
+
+    def action_learning(self) -> None:
+        from ..learning import LearningScreen
+        self.app.push_screen(LearningScreen(self.path))
 
     def __init__(self, store: RunStore, path: Path) -> None:
         super().__init__()

@@ -1,0 +1,72 @@
+"""How a run learns, in the dashboard: the loss of every batch (smoothed or raw, linear or
+log10, in epochs or steps) and the layers' health, read from a real recorded run, live or ended."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from tui_nn.runs import RunRecord
+from tui_nn.training import TrainConfig
+from tui_nn.training.curves import ema_smooth
+from tui_nn.tui.app import ScratchnetApp
+from tui_nn.tui.screens.learning import LearningScreen
+from tui_nn.tui.screens.setup import SetupScreen, cached_dataset
+
+CONFIG = TrainConfig(hidden=(32, 16), epochs=3, batch_size=128, optimizer="adam", lr=3e-3, lr_schedule="constant",
+                     augment="none", dropout=0.0)
+
+
+async def wait_for(pilot, condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def plotted_ys(screen) -> list[float]:
+    plt = screen.query_one("#steps-chart").plt
+    return [y for ys in plt._active.monitor.y for y in ys]   # what plotext was given to draw
+
+
+async def test_the_learning_screen_shows_every_batch_and_each_layers_health():
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen))
+        assert app.start_training(CONFIG, cached_dataset("mnist-sample")) is None
+        await wait_for(pilot, lambda: app.training_screen.view.state == "finished")
+        await app.workers.wait_for_complete()
+        record = RunRecord(app.run_path)
+        steps = record.steps()
+        assert steps.shape[0] == 3 and steps.shape[1] > 10
+
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, LearningScreen))
+        screen = app.screen
+        assert "3 epochs" in str(screen.query_one("#learning-title").content)
+        # once laid out, every batch fits the 80-column chart's points
+        await wait_for(pilot, lambda: len(plotted_ys(screen)) == steps.size, seconds=10)
+        smoothed = plotted_ys(screen)
+        np.testing.assert_allclose(smoothed, ema_smooth(steps.ravel(), 0.9), rtol=1e-6)
+        await pilot.press("m")                                 # raw
+        np.testing.assert_allclose(plotted_ys(screen), steps.ravel(), rtol=1e-6)
+        await pilot.press("g")                                 # log10 of the raw losses
+        np.testing.assert_allclose(plotted_ys(screen), np.log10(steps.ravel()), rtol=1e-5)
+        await pilot.press("x")
+        assert screen.x_in_epochs is False
+
+        await pilot.press("v")                                 # the layers
+        await pilot.pause(0.2)
+        table = screen.query_one("#layer-table")
+        health = record.health()
+        assert table.row_count == 3                            # two hidden layers and the output
+        assert table.get_row_at(0)[0] == "hidden 1" and table.get_row_at(2)[0] == "output"
+        assert table.get_row_at(0)[1] == f"{health['weight_norm'][-1][0]:.3g}"
+        heatmap = str(screen.query_one("#layer-heatmap").content)
+        assert heatmap.startswith("hidden 1 activations by epoch")
+        assert all(f"{epoch:>5} |" in heatmap for epoch in (1, 2, 3))   # a row per epoch
+        await pilot.press("right_square_bracket")
+        assert str(screen.query_one("#layer-heatmap").content).startswith("hidden 2 ")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LearningScreen))
