@@ -187,8 +187,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self._record_speed(result)
         elif event.state == WorkerState.ERROR and self.training_screen is not None:
             self.training_screen.post_message(WorkerCrashed(worker.error))
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self.refresh_bindings()
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self._screen_stack:
+            self.refresh_bindings()      # (a worker may end after the app has closed its screens)
 
     def _record_speed(self, result: RunResult) -> None:
         """Remember this machine's speed for the architecture: the median over epochs,
