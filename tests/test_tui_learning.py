@@ -70,3 +70,39 @@ async def test_the_learning_screen_shows_every_batch_and_each_layers_health():
         assert str(screen.query_one("#layer-heatmap").content).startswith("hidden 2 ")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LearningScreen))
+
+
+async def test_a_run_trained_by_another_process_is_listed_as_running_and_its_charts_follow_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tui_nn.runs import RunStore
+    from tui_nn.training.status import RunStatus
+    from tui_nn.tui.screens.runs.compare import RunChartsScreen
+
+    runs = tmp_path / "runs"
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "tui_nn.entry", "train", "--hidden", "64", "--epochs", "500", "--batch-size", "64",
+         "--augment", "none", "--runs-dir", str(runs)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        store = RunStore(runs)
+        deadline = time.monotonic() + 60
+        while not (store.list() and store.list()[0].epochs >= 1):
+            assert time.monotonic() < deadline and trainer.poll() is None, "the other process never trained"
+            time.sleep(0.2)
+        (info,) = store.list()
+        assert info.status == RunStatus.RUNNING                  # owned by the other process
+        app = ScratchnetApp(runs_dir=str(runs))
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.push_screen(RunChartsScreen(app.run_store, info.path))
+            await wait_for(pilot, lambda: isinstance(app.screen, RunChartsScreen) and app.screen.run is not None)
+            screen = app.screen
+            first = len(screen.query_one("#run-charts-loss").epochs)
+            assert "live" in screen.sub_title
+            await wait_for(pilot, lambda: len(screen.query_one("#run-charts-loss").epochs) > first, seconds=30)
+    finally:
+        trainer.send_signal(signal.SIGINT)
+        trainer.wait(30)

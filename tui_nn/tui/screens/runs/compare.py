@@ -56,6 +56,9 @@ class LoadedRun:
         return self.info.name or self.info.run_id
 
 
+FOLLOW_EVERY = 2.0   # seconds between re-reads of a live run's folder
+
+
 def load_run(store: RunStore, path: Path) -> LoadedRun:
     record = RunRecord(path)
     run = LoadedRun(record.path, record.info())
@@ -252,8 +255,18 @@ class RunChartsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._show()
+        # a run still training (here or by `scratchnet-tui train` in another shell) is
+        # followed: its folder is re-read until it ends (no second writer: reading only)
+        self.set_interval(FOLLOW_EVERY, self._follow)
+
+    def _follow(self) -> None:
+        if self.run is not None and self.run.info.status.live:
+            self._show()
+
+    def _show(self) -> None:
         run = self.run = load_run(self.store, self.path)
-        self.sub_title = f"run {run.name}"
+        self.sub_title = f"run {run.name}" + (" (live: following)" if run.info.status.live else "")
         history = run.history
         epochs = [int(e) for e in history["epoch"]] if "epoch" in history else []
         self.query_one("#run-charts-loss", MetricChart).set_data(
