@@ -173,8 +173,11 @@ def cmd_sweep(args) -> int:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         result = sweep.run(workers=workers, cluster=args.cluster)
-    except ClusterError as exc:
+    except (ClusterError, SweepError) as exc:
         return fail(str(exc))
+    except OSError as exc:            # the runs directory refused the sweep's files
+        return fail(f"the sweep failed: {exc.strerror or exc} ({getattr(exc, 'filename', '') or root})",
+                    EXIT_FAILED)
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -411,8 +411,11 @@ class Sweep:
             try:
                 study = self._study()
                 self._recover(study)
-            except BaseException:
+            except BaseException as exc:
                 backend.close()
+                if isinstance(exc, Exception):   # a damaged or unreadable journal
+                    raise SweepError(f"cannot open the study in {self.folder / JOURNAL_FILE}: "
+                                     f"{exc.__class__.__name__}: {exc}") from None
                 raise
             self._used = self._budget(study)
             self.bookkeeping_seconds += time.perf_counter() - t0
@@ -431,7 +434,11 @@ class Sweep:
             self.close()
 
     def _loop(self, study, backend, live: dict) -> None:
+        paused = False
         while True:
+            if self._paused.is_set() != paused:          # said in summary.json, for `sweeps`
+                paused = self._paused.is_set()
+                self._write_summary(study, "paused" if paused else RUNNING)
             if self._stop.is_set():
                 for number, entry in live.items():
                     if not entry["stop_sent"]:
@@ -648,7 +655,7 @@ class SweepRecord:
         except (SweepError, TypeError, ValueError, AttributeError) as exc:
             record.state, record.problem = "damaged", str(exc)
             return record
-        if record.state == RUNNING and not _owner_alive(folder):
+        if record.state in (RUNNING, "paused") and not _owner_alive(folder):
             record.state = "interrupted"
         return record
 

@@ -424,6 +424,12 @@ class DaskWorkers:
         return messages
 
     def close(self, timeout: float = 10.0) -> None:
+        # a task still running would train on after we leave: flag it to stop first
+        for trial in list(self._futures):
+            try:
+                self.stop_trial(trial)
+            except Exception:   # noqa: BLE001 - the scheduler may be gone already
+                pass
         try:
             self.client.close(timeout=timeout)
         finally:
