@@ -347,7 +347,9 @@ async def test_no_key_stops_a_live_run_without_asking():
         await press_now(pilot, "y")                           # stop and go back
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
         await app.workers.wait_for_complete()
-        assert app.last_result is not None and app.last_result.status == "stopped"
+        # the worker's end reaches the app as a message, handled after the worker is done
+        await wait_until(pilot, lambda: app.last_result is not None, what="the run's result")
+        assert app.last_result.status == "stopped"
 
 
 async def test_the_last_configuration_is_remembered():
