@@ -48,6 +48,7 @@ from .store import (
 )
 
 STATUS_INTERVAL_S = 1.0
+CURVES_INTERVAL_S = 5.0   # steps.npy and health.npz: rewritten whole, so less often than the status
 # Tests aim kill -9 between the writes of a save: the recorder then says each write on
 # stderr ("write model epoch 3") and sleeps this long after it.
 PAUSE_ENV = "SCRATCHNET_TEST_PAUSE_BETWEEN_WRITES"
@@ -185,10 +186,10 @@ class RunRecorder:
 
     def _write_curves(self, force: bool = False) -> None:
         """steps.npy and health.npz, each rewritten whole and atomically (a few hundred KB
-        at most for long runs): at most once a second, and whenever weights are saved (a
+        at most for long runs): at most every CURVES_INTERVAL_S, and whenever weights are saved (a
         continued run takes them up from there). A reader takes as many epochs as the
         history vouches for; the files may hold fewer (written later) or more."""
-        if not self._curves_due or (not force and time.monotonic() - self._last_curves < STATUS_INTERVAL_S):
+        if not self._curves_due or (not force and time.monotonic() - self._last_curves < CURVES_INTERVAL_S):
             return
         self._curves_due, self._last_curves = False, time.monotonic()
         if self._steps and len({len(s) for s in self._steps}) == 1:
