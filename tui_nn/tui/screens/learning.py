@@ -12,7 +12,7 @@ Two views (``v`` switches):
   the next layer): how dying ReLUs or saturating sigmoids show.
 
 It reads the run's folder, so it works for ended runs and follows a live one (the trainer's
-recorder rewrites steps and health at most once a second): while the run is live it
+recorder rewrites steps and health every five seconds): while the run is live it
 re-reads every two seconds.
 """
 
