@@ -106,3 +106,26 @@ async def test_a_run_trained_by_another_process_is_listed_as_running_and_its_cha
     finally:
         trainer.send_signal(signal.SIGINT)
         trainer.wait(30)
+
+
+async def test_find_lr_in_setup_runs_the_range_test_and_offers_its_suggestion_for_the_form():
+    from tui_nn.datasets import load_dataset
+    from tui_nn.training.lr_find import lr_range_test
+    from tui_nn.tui.screens.confirm import ConfirmScreen
+
+    config = CONFIG.with_changes(lr=0.5)
+    expected = f"{lr_range_test(config, load_dataset('mnist-sample')).suggested:.3g}"   # deterministic by seed
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen) and app.screen.dataset is not None)
+        setup = app.screen
+        setup.fill(config)
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert f"lr {expected}" in str(app.screen.query_one("#confirm-text").content)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is setup)
+        assert setup.query_one("#lr").value == expected
+        config_now, errors = setup.read_form()
+        assert not errors and f"{config_now.lr:.3g}" == expected

@@ -139,6 +139,8 @@ class SetupScreen(Screen):
                 tooltip="Start training with these settings (Enter in a field moves to the next one)"),
         Binding("ctrl+d", "download", "Download", id="download",
                 tooltip="Download the chosen dataset (asks first, shows progress, can be cancelled)"),
+        Binding("ctrl+l", "find_lr", "Find lr", id="find-lr",
+                tooltip="LR range test: a short run with the lr growing, then a suggested lr for the form"),
     ]
 
     def __init__(self, initial: TrainConfig | None = None) -> None:
@@ -543,6 +545,51 @@ class SetupScreen(Screen):
             self._request_dataset()
             self.app.refresh_bindings()
         self.app.push_screen(DownloadScreen(name, self.data_dir), downloaded)
+
+    def action_find_lr(self) -> None:
+        """The LR range test (training/lr_find.py) on the form's settings, in a thread; its
+        suggestion is offered for the learning-rate field."""
+        config, errors = self.read_form()
+        if config is None:
+            name, reason = next(iter(errors.items()))
+            label = FIELDS[name].label if name in FIELDS else name
+            self.notify(f"Fix {label} first: {reason}", severity="warning", timeout=5)
+            return
+        if self.dataset is None:
+            self.notify("The dataset is still loading; try again in a moment.", severity="warning")
+            return
+        self.notify("Finding a learning rate: 100 batches with the lr growing from 1e-6 to 1...", timeout=3)
+        self._find_lr(config, self.dataset)
+
+    @work(thread=True, exclusive=True, group="lr-find", exit_on_error=False, description="lr range test")
+    def _find_lr(self, config: TrainConfig, dataset: Dataset) -> None:
+        from ...training.lr_find import RULE, lr_range_test
+
+        try:
+            result = lr_range_test(config, dataset)
+        except ConfigError as exc:
+            self.app.call_from_thread(self.notify, f"Can't find a learning rate: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self._offer_lr, result, RULE)
+
+    def _offer_lr(self, result, rule: str) -> None:
+        from .confirm import ConfirmScreen
+
+        if not math.isfinite(result.suggested):
+            self.notify("The range test found no clear descent of the loss: keep your learning rate "
+                        f"(min/10 rule: {result.min_over_10:.3g}).", severity="warning", timeout=8)
+            return
+        lr_text = f"{result.suggested:.3g}"
+
+        def answered(use: bool | None) -> None:
+            if use:
+                self.query_one("#lr", Input).value = lr_text
+                self.notify(f"Learning rate set to {lr_text}.", timeout=3)
+        self.app.push_screen(ConfirmScreen(
+            "Learning rate found",
+            f"Over {len(result.lrs)} batches, the {rule} is at lr {lr_text} (the minimum/10 rule gives "
+            f"{result.min_over_10:.3g}). Use {lr_text}?", f"Use {lr_text}", "Keep mine", yes_variant="primary"),
+            answered)
 
     def action_start(self) -> None:
         if self._download_needed():
