@@ -55,8 +55,9 @@ def add_train_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(field.flag, dest=field.name, action="store_const", const=field.flag_value,
                                 default=NOT_GIVEN, help=field.cli_help)
         else:
+            # the flag's own name as its metavar (--plateau PLATEAU, not PLATEAU_FACTOR)
             parser.add_argument(field.flag, dest=field.name, type=_flag_type(field), default=NOT_GIVEN,
-                                help=field.cli_help)
+                                metavar=field.flag.lstrip("-").replace("-", "_").upper(), help=field.cli_help)
 
 
 def given_field_flags(args) -> list[str]:
