@@ -1,5 +1,7 @@
-"""How a run learns, in the dashboard: the loss of every batch (smoothed or raw, linear or
-log10, in epochs or steps) and the layers' health, read from a real recorded run, live or ended."""
+"""Tuning and watching in the dashboard: how a run learns (the loss of every batch, smoothed or
+raw, linear or log10, in epochs or steps; the layers' health), read from a real recorded run;
+a run another process trains, followed live; the LR range test from setup; a large CSV's
+load progress in the form."""
 
 from __future__ import annotations
 
@@ -129,3 +131,30 @@ async def test_find_lr_in_setup_runs_the_range_test_and_offers_its_suggestion_fo
         assert setup.query_one("#lr").value == expected
         config_now, errors = setup.read_form()
         assert not errors and f"{config_now.lr:.3g}" == expected
+
+
+async def test_loading_a_large_csv_shows_how_far_it_has_read(tmp_path):
+    from tui_nn.datasets.csv_reader import CHUNK_ROWS
+
+    rows = 2 * CHUNK_ROWS + 100                                # three chunks: progress between them
+    rng = np.random.default_rng(0)
+    pixels = np.where(rng.random((rows, 784)) < 0.1, rng.integers(1, 256, (rows, 784)), 0)
+    table = np.column_stack([rng.integers(0, 10, rows), pixels])
+    path = tmp_path / "big.csv"
+    with open(path, "w") as out:
+        out.write("label," + ",".join(f"pixel{i}" for i in range(784)) + "\n")
+        np.savetxt(out, table, fmt="%d", delimiter=",")
+    app = ScratchnetApp()
+    hints: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen) and app.screen.dataset is not None)
+        setup = app.screen
+        setup.fill(CONFIG.with_changes(dataset=str(path)))
+        row = setup.query_one("#row-dataset")
+        deadline = time.monotonic() + 120
+        while not (setup.dataset is not None and setup.dataset_key == str(path)):
+            assert time.monotonic() < deadline, hints
+            if row.hint not in hints:
+                hints.append(row.hint)
+            await pilot.pause(0.01)
+    assert any(h.startswith("loading... ") and h.endswith("%") and h != "loading... 100%" for h in hints), hints

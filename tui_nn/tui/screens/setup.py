@@ -50,12 +50,13 @@ _DATASET_CACHE: dict[tuple[str | None, str], Dataset] = {}   # (data dir, name o
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_dataset(key: str, data_dir: str | None = None) -> Dataset:
-    """``load_dataset(key)``, loaded once per process (call it from a worker thread)."""
+def cached_dataset(key: str, data_dir: str | None = None, progress=None) -> Dataset:
+    """``load_dataset(key)``, loaded once per process (call it from a worker thread);
+    ``progress(fraction)`` hears how far a large file has been read."""
     with _CACHE_LOCK:
         if (data_dir, key) in _DATASET_CACHE:
             return _DATASET_CACHE[(data_dir, key)]
-    dataset = load_dataset(key, data_dir)
+    dataset = load_dataset(key, data_dir, progress=progress)
     with _CACHE_LOCK:
         _DATASET_CACHE[(data_dir, key)] = dataset
     return dataset
@@ -97,6 +98,18 @@ def _sections() -> list[tuple[str, list[str]]]:
 
 
 SECTIONS: list[tuple[str, list[str]]] = _sections()
+
+
+class DatasetProgress(Message):
+    """Posted by the loading worker as a large file is read: ``fraction`` of ``key``."""
+
+    def __init__(self, key: str, fraction: float) -> None:
+        super().__init__()
+        self.key = key
+        self.fraction = fraction
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DatasetProgress)   # only the newest matters
 
 
 class DatasetLoaded(Message):
@@ -450,13 +463,21 @@ class SetupScreen(Screen):
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False, description="loading dataset")
     def _load_dataset(self, key: str) -> None:
         try:
-            dataset = cached_dataset(key, self.data_dir)
+            dataset = cached_dataset(key, self.data_dir,
+                                     progress=lambda fraction: self.post_message(DatasetProgress(key, fraction)))
         except DatasetError as exc:
             self.post_message(DatasetLoaded(key, None, str(exc)))
         except Exception as exc:   # an unreadable file must not take the form down
             self.post_message(DatasetLoaded(key, None, f"{key}: {exc.__class__.__name__}: {exc}"))
         else:
             self.post_message(DatasetLoaded(key, dataset, None))
+
+    @on(DatasetProgress)
+    def _dataset_progress(self, message: DatasetProgress) -> None:
+        if message.key == self.dataset_key and self.dataset is None:
+            row = self.query_one("#row-dataset", FieldRow)
+            row.hint = f"loading... {100 * min(max(message.fraction, 0.0), 1.0):.0f}%"
+            row.show_reason(None)
 
     @on(DatasetLoaded)
     def _dataset_loaded(self, message: DatasetLoaded) -> None:
