@@ -103,8 +103,9 @@ class ScratchnetApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
         # NO_COLOR, or 16 colours (TERM=xterm): focus is shown by more than a border colour.
-        self.set_class(self.no_color or self.console.color_system in (None, "standard", "windows"),
-                       "-few-colours")
+        # (Headless, the console always reports 16 colours: that says nothing of a terminal.)
+        few = self.console.color_system in (None, "standard", "windows") and not self.is_headless
+        self.set_class(self.no_color or few, "-few-colours")
         self._update_size_classes()
 
     def on_resize(self, event: events.Resize) -> None:
