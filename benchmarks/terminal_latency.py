@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paints", type=int, default=5, help="first paints measured per program")
     parser.add_argument("--data", help="Fashion-MNIST IDX directory")
     parser.add_argument("--size", default="80x24")
-    parser.add_argument("--timeout", type=float, default=2.0, help="seconds before a key counts as missed")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a key counts as missed")
     parser.add_argument("--bytes-seconds", type=float, default=10.0)
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--paint-only", action="store_true", help="measure the first paints only")

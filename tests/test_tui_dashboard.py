@@ -548,3 +548,18 @@ async def test_without_colour_train_and_validation_have_different_markers(monkey
         await wait_ended(pilot, screen)
         drawn = str(screen.query_one("#acc-chart", MetricChart).render())
         assert "xx validation" in drawn and "x" in drawn.split("validation", 1)[1]
+
+
+async def test_focus_shows_without_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        assert app.has_class("-few-colours")
+        field = screen.query_one("#epochs", Input)
+        field.focus()
+        await pilot.pause()
+        assert "reverse" in str(field.styles.text_style)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "reverse" not in str(field.styles.text_style)       # only the focused field

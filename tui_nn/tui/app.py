@@ -112,6 +112,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
         theme = self.settings.load_theme()
         if theme in self.available_themes:
             self.theme = theme
+        # NO_COLOR, or 16 colours (TERM=xterm): focus is shown by more than a border colour.
+        # (Headless, the console always reports 16 colours: that says nothing of a terminal.)
+        few = self.console.color_system in (None, "standard", "windows") and not self.is_headless
+        self.set_class(self.no_color or few, "-few-colours")
         self._update_size_classes()
 
     def on_resize(self, event: events.Resize) -> None:
