@@ -19,25 +19,15 @@ from pathlib import Path
 
 os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchnet-shots-"))
 
-from textual.widgets import Footer  # noqa: E402
-
 from tui_nn.runs import Runner, RunStore  # noqa: E402
 from tui_nn.training import TrainConfig  # noqa: E402
-from tui_nn.tui.app import ScratchnetApp  # noqa: E402
+from shots import Host, settle_footer  # noqa: E402  (scripts/shots.py)
 from tui_nn.tui.screens.learning import LearningScreen  # noqa: E402
 
 CONFIG = TrainConfig(hidden=(128, 64), epochs=8, batch_size=64, optimizer="sgd", lr=0.5, lr_schedule="constant",
                      augment="none", dropout=0.0)
 
 
-class Host(ScratchnetApp):
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.push_screen(self.first)
 
 
 async def shoot(path: Path, size, view: str, out: Path, theme: str) -> None:
@@ -49,10 +39,7 @@ async def shoot(path: Path, size, view: str, out: Path, theme: str) -> None:
         if view == "layers":
             await pilot.press("v")
         await pilot.pause(0.5)
-        settled = 0
-        while settled < 3:   # the footer recomposes as the bindings change: wait till it has settled
-            await pilot.pause(0.2)
-            settled = settled + 1 if screen.query_one(Footer).children else 0
+        await settle_footer(pilot, screen)
         app.save_screenshot(str(out))
     print("wrote", out)
 

@@ -27,20 +27,10 @@ os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fixtures.demo_runs import make_demo_runs  # noqa: E402
 from tui_nn.runs import RunStore
-from tui_nn.tui.app import ScratchnetApp
+from shots import Host  # scripts/shots.py
 from tui_nn.tui.screens.runs.compare import CompareScreen
 from tui_nn.tui.screens.runs.table import RunsScreen
 
-class Host(ScratchnetApp):
-    """The real app, opened straight onto the screen to photograph."""
-
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.push_screen(self.first)
 
 
 async def shoot(make_screen, size, out: Path, theme: str, before=None) -> None:

@@ -22,11 +22,9 @@ from pathlib import Path
 os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchnet-shots-"))
 os.environ.setdefault("SCRATCHNET_RUNS_DIR", tempfile.mkdtemp(prefix="scratchnet-shots-runs-"))
 
-from textual.widgets import Footer  # noqa: E402
-
 from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec, TrialEnded  # noqa: E402
 from tui_nn.training import TrainConfig  # noqa: E402
-from tui_nn.tui.app import ScratchnetApp  # noqa: E402
+from shots import Host, settle_footer  # noqa: E402  (scripts/shots.py)
 from tui_nn.tui.messages import SweepMessage  # noqa: E402
 from tui_nn.tui.screens.setup import SetupScreen  # noqa: E402
 from tui_nn.tui.screens.sweep import SweepScreen, SweepSetupScreen  # noqa: E402
@@ -57,15 +55,6 @@ def mid_sweep(events: list) -> list:
     return events
 
 
-class Host(ScratchnetApp):
-    def __init__(self, screen=None) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.first is not None:
-            self.push_screen(self.first)
 
 
 async def shoot_live(spec, events, size, out: Path, theme: str) -> None:
@@ -77,10 +66,7 @@ async def shoot_live(spec, events, size, out: Path, theme: str) -> None:
         for event in events:
             screen.post_message(SweepMessage(event))
         await pilot.pause(0.8)
-        settled = 0
-        while settled < 3:   # the footer recomposes as the bindings change: wait till it has settled
-            await pilot.pause(0.2)
-            settled = settled + 1 if screen.query_one(Footer).children else 0
+        await settle_footer(pilot, screen)
         app.save_screenshot(str(out))
     print("wrote", out)
 

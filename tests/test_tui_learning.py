@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from fixtures.pilot import wait_for
 from tui_nn.runs import RunRecord
 from tui_nn.training import TrainConfig
 from tui_nn.training.curves import ema_smooth
@@ -19,12 +20,6 @@ from tui_nn.tui.screens.setup import SetupScreen, cached_dataset
 CONFIG = TrainConfig(hidden=(32, 16), epochs=3, batch_size=128, optimizer="adam", lr=3e-3, lr_schedule="constant",
                      augment="none", dropout=0.0)
 
-
-async def wait_for(pilot, condition, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def plotted_ys(screen) -> list[float]:

@@ -4,10 +4,10 @@ resume (more epochs, same folder), use as a starting point, inspect."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import numpy as np
 
+from fixtures.pilot import wait_for
 from tui_nn.inspection import InspectionData
 from tui_nn.nn import load_model
 from tui_nn.runs import RunRecord, RunStore
@@ -20,12 +20,6 @@ from tui_nn.training import TrainConfig
 CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=64, optimizer="adam", lr=3e-3, lr_schedule="constant",
                      augment="none", dropout=0.0)
 
-
-async def wait_for(pilot, condition, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def train(app, pilot, config=CONFIG):

@@ -5,8 +5,8 @@ run and fills the setup form, quitting asks first. And the trials model without 
 from __future__ import annotations
 
 import math
-import time
 
+from fixtures.pilot import wait_for
 from tui_nn.runs import RunRecord, RunStore
 from tui_nn.sweeps import SweepEnded, TrialEnded, TrialEpoch, TrialStarted, list_sweeps
 from tui_nn.training import TrainConfig
@@ -21,12 +21,6 @@ from tui_nn.tui.screens.sweep.trials_model import TrialsModel, format_param
 SMALL = TrainConfig(hidden=(16,), epochs=2, batch_size=128, optimizer="adam", lr=3e-3, lr_schedule="constant",
                     augment="none", dropout=0.0)
 
-
-async def wait_for(pilot, condition, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def open_sweep_setup(app, pilot, config=SMALL):
