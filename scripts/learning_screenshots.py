@@ -11,7 +11,6 @@ Usage: python scripts/learning_screenshots.py [--out screenshots] [--theme textu
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import tempfile
@@ -21,7 +20,7 @@ os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchn
 
 from tui_nn.runs import Runner, RunStore  # noqa: E402
 from tui_nn.training import TrainConfig  # noqa: E402
-from shots import Host, settle_footer  # noqa: E402  (scripts/shots.py)
+from shots import Host, screenshot_args, settle_footer  # noqa: E402  (scripts/shots.py)
 from tui_nn.tui.screens.learning import LearningScreen  # noqa: E402
 
 CONFIG = TrainConfig(hidden=(128, 64), epochs=8, batch_size=64, optimizer="sgd", lr=0.5, lr_schedule="constant",
@@ -45,17 +44,12 @@ async def shoot(path: Path, size, view: str, out: Path, theme: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="screenshots")
-    parser.add_argument("--theme", default="textual-dark")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out, theme = screenshot_args(__doc__)
     runner = Runner.new(CONFIG, store=RunStore(tempfile.mkdtemp(prefix="scratchnet-shots-runs-")))
     runner.run()
     for size in ((80, 24), (120, 40)):
         for view in ("steps", "layers"):
-            asyncio.run(shoot(runner.path, size, view, out / f"learning-{view}-{size[0]}x{size[1]}.svg", args.theme))
+            asyncio.run(shoot(runner.path, size, view, out / f"learning-{view}-{size[0]}x{size[1]}.svg", theme))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Usage: python scripts/runs_screenshots.py [--out screenshots] [--theme textual-d
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -27,7 +26,7 @@ os.environ.setdefault("SCRATCHNET_CONFIG_DIR", tempfile.mkdtemp(prefix="scratchn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fixtures.demo_runs import make_demo_runs  # noqa: E402
 from tui_nn.runs import RunStore
-from shots import Host  # scripts/shots.py
+from shots import Host, screenshot_args  # scripts/shots.py
 from tui_nn.tui.screens.runs.compare import CompareScreen
 from tui_nn.tui.screens.runs.table import RunsScreen
 
@@ -48,12 +47,7 @@ async def shoot(make_screen, size, out: Path, theme: str, before=None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="screenshots")
-    parser.add_argument("--theme", default="textual-dark")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out, theme = screenshot_args(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_demo_runs(Path(tmp) / "runs")
         store = RunStore(Path(tmp) / "runs")
@@ -62,10 +56,10 @@ def main() -> None:
 
             async def mark_two(pilot):
                 await pilot.press("down", "space")   # cursor on the second newest, marked
-            asyncio.run(shoot(lambda: RunsScreen(store), size, out / f"runs-{tag}.svg", args.theme,
+            asyncio.run(shoot(lambda: RunsScreen(store), size, out / f"runs-{tag}.svg", theme,
                               before=mark_two))
             asyncio.run(shoot(lambda: CompareScreen(store, paths[:3]), size, out / f"compare-{tag}.svg",
-                              args.theme))
+                              theme))
 
 
 if __name__ == "__main__":

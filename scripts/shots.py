@@ -4,6 +4,9 @@ and a picture taken mid-recompose shows an empty footer)."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 from textual.widgets import Footer
 
 from tui_nn.tui.app import ScratchnetApp
@@ -27,3 +30,14 @@ async def settle_footer(pilot, screen) -> None:
     while settled < 3:
         await pilot.pause(0.2)
         settled = settled + 1 if screen.query_one(Footer).children else 0
+
+
+def screenshot_args(doc: str) -> tuple[Path, str]:
+    """``--out DIR`` (created) and ``--theme NAME``, the options every screenshot script takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--theme", default="textual-dark")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, args.theme

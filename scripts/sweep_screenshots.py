@@ -12,7 +12,6 @@ Usage: python scripts/sweep_screenshots.py [--out screenshots] [--theme textual-
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import tempfile
@@ -24,7 +23,7 @@ os.environ.setdefault("SCRATCHNET_RUNS_DIR", tempfile.mkdtemp(prefix="scratchnet
 
 from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec, TrialEnded  # noqa: E402
 from tui_nn.training import TrainConfig  # noqa: E402
-from shots import Host, settle_footer  # noqa: E402  (scripts/shots.py)
+from shots import Host, screenshot_args, settle_footer  # noqa: E402  (scripts/shots.py)
 from tui_nn.tui.messages import SweepMessage  # noqa: E402
 from tui_nn.tui.screens.setup import SetupScreen  # noqa: E402
 from tui_nn.tui.screens.sweep import SweepScreen, SweepSetupScreen  # noqa: E402
@@ -89,17 +88,12 @@ async def shoot_setup(size, out: Path, theme: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="screenshots")
-    parser.add_argument("--theme", default="textual-dark")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out, theme = screenshot_args(__doc__)
     spec, events = record_sweep(Path(os.environ["SCRATCHNET_RUNS_DIR"]))
     shown = mid_sweep(events)
-    asyncio.run(shoot_setup((80, 24), out / "sweep-setup-80x24.svg", args.theme))
-    asyncio.run(shoot_live(spec, shown, (80, 24), out / "sweep-80x24.svg", args.theme))
-    asyncio.run(shoot_live(spec, shown, (120, 40), out / "sweep-120x40.svg", args.theme))
+    asyncio.run(shoot_setup((80, 24), out / "sweep-setup-80x24.svg", theme))
+    asyncio.run(shoot_live(spec, shown, (80, 24), out / "sweep-80x24.svg", theme))
+    asyncio.run(shoot_live(spec, shown, (120, 40), out / "sweep-120x40.svg", theme))
 
 
 if __name__ == "__main__":   # the sweep's worker processes are spawned: they import this module

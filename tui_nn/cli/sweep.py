@@ -12,7 +12,10 @@ import signal
 import sys
 
 from ..training.config import ConfigError
-from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_data_dir, add_runs_dir, data_dir_of, fail, non_empty
+from .common import (
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_data_dir, add_runs_dir, data_dir_of, fail, non_empty,
+    positive_int,
+)
 from .train import add_train_flags, config_from_args, given_field_flags
 
 SAMPLERS = ("tpe", "random", "grid")
@@ -33,16 +36,6 @@ def _workers(text):
     return number
 
 
-def _trials(text):
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return number
-
-
 def _cluster(text):
     value = text.strip()
     if value != "local" and not value.startswith(("tcp://", "tls://", "ws://", "wss://")):
@@ -60,7 +53,7 @@ def add_parser(sub) -> None:
     sweep.add_argument("--space", action="append", default=[], metavar="NAME=SPEC",
                        help="a field to search: log:LOW:HIGH | uniform:LOW:HIGH | int:LOW:HIGH | choice:A|B|C "
                        "(e.g. lr=log:1e-4:1e-1, hidden=choice:128|256,128); repeat for more fields")
-    sweep.add_argument("--trials", type=_trials, help="how many trials to complete (or prune)")
+    sweep.add_argument("--trials", type=positive_int, help="how many trials to complete (or prune)")
     sweep.add_argument("--workers", type=_workers, default="auto",
                        help="trials at once: N, or auto (one per CPU; default)")
     sweep.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="tpe (default), random or grid")
