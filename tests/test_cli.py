@@ -367,10 +367,13 @@ def test_every_file_of_a_run_has_the_mode_the_umask_gives(tmp_path):
                           capture_output=True, text=True, timeout=120, umask=0o027)
     assert proc.returncode == 0, proc.stderr
     [folder] = runs.iterdir()
-    files = [*folder.iterdir(), *out.iterdir()]
-    assert {p.name for p in folder.iterdir()} >= {"config.json", "history.csv", "model.npz", "status.json"}
-    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
+    entries = [*folder.rglob("*"), *out.iterdir()]
+    assert {p.name for p in folder.iterdir()} >= {"config.json", "history.csv", "model.npz", "status.json", "epochs"}
+    assert {p.name for p in folder.rglob("epoch-*/*")} == {"model.npz", "resume.npz"}
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in entries if p.is_file()}
     assert set(modes.values()) == {oct(0o666 & ~0o027)}, modes
+    folders = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in entries if p.is_dir()}
+    assert set(folders.values()) == {oct(0o777 & ~0o027)}, folders
 
 
 def test_export_counts_only_the_runs_it_wrote(tmp_path):

@@ -39,7 +39,7 @@ def record(store, config, data, **runner_kwargs):
 def test_a_recorded_run_holds_everything(tmp_path, sample):
     store = RunStore(tmp_path)
     path, result, recorder = record(store, TrainConfig(**SMALL), sample)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "health.npz", "history.csv", "model.npz",
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "epochs", "health.npz", "history.csv", "model.npz",
                                                      "predictions.npz", "resume.npz", "status.json", "steps.npy"]
     [info] = store.list()
     assert info.status == "finished" and info.epochs == 3 and info.architecture == "784-16-10"

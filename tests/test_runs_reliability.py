@@ -266,7 +266,7 @@ def test_a_run_killed_between_any_two_writes_reopens_consistent_and_resumes_exac
     assert list(history.epoch) == list(range(1, info.epochs + 1))
     uninterrupted = Trainer(TrainConfig(**{**KILL_CONFIG, "epochs": info.epochs}), sample).run()
     np.testing.assert_array_equal(RunRecord(path).network("last")[0].params, uninterrupted.network.params)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "health.npz", "history.csv", "model.npz",
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "epochs", "health.npz", "history.csv", "model.npz",
                                                      "predictions.npz", "resume.npz", "status.json", "steps.npy"]
 
 

@@ -255,7 +255,8 @@ def bench_runs(n_runs: int = 1000) -> int:
     import tempfile
 
     from ..datasets import load_embedded_sample
-    from ..runs import Runner, RunStore
+    from ..runs import Runner, RunStore, epoch_checkpoints
+    from ..runs.epoch_checkpoints import DEFAULT_BUDGET_MB
     from ..training.presets import PRESETS
 
     data = load_embedded_sample()
@@ -263,16 +264,31 @@ def bench_runs(n_runs: int = 1000) -> int:
     try:
         store = RunStore(root)
         config = PRESETS["default"].config.with_changes(epochs=20)
-        runner = Runner.new(config, data, store=store)
-        result, recorder, path = runner.run(), runner.recorder, runner.path
-        epoch_seconds = float(result.history.seconds.sum())
-        print(f"recording the default preset (20 epochs, {epoch_seconds / 20:.3f}s per epoch): "
-              f"{recorder.seconds_spent * 1000:.1f} ms of writes in all, "
-              f"{recorder.seconds_spent / epoch_seconds:.2%} of the training time "
+        # interleaved: without per-epoch checkpoints, with them (the default budget), again
+        spent = {0: [], DEFAULT_BUDGET_MB: []}
+        for budget in (0, DEFAULT_BUDGET_MB, 0, DEFAULT_BUDGET_MB):
+            runner = Runner.new(config, data, store=store, epoch_budget_mb=budget)
+            result, recorder, path = runner.run(), runner.recorder, runner.path
+            epoch_seconds = float(result.history.seconds.sum())
+            spent[budget].append((recorder.seconds_spent, epoch_seconds))
+            if not budget:
+                plain = path
+            else:
+                kept = len(epoch_checkpoints.listed(path))
+                size = sum(f.stat().st_size for f in (path / epoch_checkpoints.DIR).rglob("*") if f.is_file())
+                shutil.rmtree(path)
+        writes, train = min(spent[0])
+        print(f"recording the default preset (20 epochs, {train / 20:.3f}s per epoch): "
+              f"{writes * 1000:.1f} ms of writes in all, {writes / train:.2%} of the training time "
               f"(per epoch: history line + status; weights every 30 s and at the end)")
+        with_writes, with_train = min(spent[DEFAULT_BUDGET_MB])
+        print(f"with a checkpoint per epoch to branch from ({DEFAULT_BUDGET_MB:g} MB budget: {kept} kept, "
+              f"{size / 1e6:.0f} MB): {with_writes * 1000:.1f} ms of writes in all, "
+              f"{(with_writes - writes) / kept * 1000:.1f} ms per checkpoint, "
+              f"{with_writes / with_train:.2%} of the training time (best of 2 each, interleaved)")
         # clone the run into a directory of n_runs, as a long-used runs directory would be
-        for k in range(n_runs - 1):
-            shutil.copytree(path, root / f"{path.name}-{k:04d}")
+        for k in range(n_runs - 2):          # beside the two recorded without checkpoints
+            shutil.copytree(plain, root / f"{plain.name}-{k:04d}")   # (a run without epoch checkpoints)
         times = []
         for _ in range(5):
             t0 = time.perf_counter()

@@ -1,4 +1,5 @@
-"""``scratchnet-tui runs``: list the recorded runs (a table, or ``--json`` lines), and
+"""``scratchnet-tui runs``: list the recorded runs (a table, or ``--json`` lines);
+``runs show RUN``: one run's settings, state, live changes and the epochs it can branch from;
 ``runs export FILE.csv [RUN ...]``: their histories and settings in one long CSV."""
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ def add_parser(sub, parser_class) -> None:
     export.add_argument("file", type=non_empty, nargs="?", help="the CSV file to write (in an existing directory)")
     export.add_argument("run", nargs="*", help="run ids or unique prefixes (default: all)")
     add_runs_dir(export)
+    show = runs_sub.add_parser("show", help="one run: settings, state, live changes, the epochs to branch from")
+    show.add_argument("run", type=non_empty, help="a run id, unique id prefix, name or folder")
+    show.add_argument("--json", action="store_true", help="one JSON object")
+    add_runs_dir(show)
     runs.set_defaults(handler=cmd_runs)
 
 
@@ -62,6 +67,8 @@ def cmd_runs(args) -> int:
         skipped = f" ({len(rows.skipped)} damaged, skipped)" if rows.skipped else ""
         print(f"wrote {count(rows, 'row')} from {count(len(paths) - len(rows.skipped), 'run')} to {args.file}{skipped}")
         return EXIT_OK
+    if args.runs_command == "show":
+        return show_run(store, args.run, args.json)
     infos = store.list()
     if args.json:
         for info in infos:
@@ -77,5 +84,43 @@ def cmd_runs(args) -> int:
               f"{i.optimizer:<8} {'' if i.lr is None else format(i.lr, 'g'):>7} {i.batch:>5} "
               f"{f'{i.epochs}/{i.planned_epochs}':>9} {percent(i.best_val_acc, 2, missing=''):>8} {percent(i.test_acc, 2, missing=''):>7} "
               f"{i.seconds:>7.1f}" + (f"  ({i.problem})" if i.problem else "")
-              + (f"  [sweep {i.sweep} #{i.trial}]" if i.sweep else ""))
+              + (f"  [sweep {i.sweep} #{i.trial}]" if i.sweep else "")
+              + (f"  [branch of {i.branch_of}@{i.branch_epoch}]" if i.branch_of else ""))
+    return EXIT_OK
+
+
+def show_run(store, run: str, as_json: bool) -> int:
+    from ..runs import RunStoreError
+    from ..runs.store import describe_epochs
+    from ..training.fields import TRAIN_FIELDS
+
+    try:
+        record = store.open(run)
+        info = record.info()
+        config = record.config()
+        changes = record.changes()
+        branch_epochs = record.branch_epochs()
+    except RunStoreError as exc:
+        return fail(str(exc))
+    settings = {field.flag: field.text_of(config) for field in TRAIN_FIELDS}
+    if as_json:
+        print(json.dumps({**info.as_row(), "settings": settings, "changes": changes,
+                          "branch_epochs": branch_epochs}))
+        return EXIT_OK
+    print(f"{info.name} ({info.run_id})" if info.name != info.run_id else info.run_id)
+    print(f"  {info.status.describe(info.epochs)}, epoch {info.epochs}/{info.planned_epochs}, "
+          f"best val {percent(info.best_val_acc, 2)}, test {percent(info.test_acc, 2)}, {info.seconds:.1f} s"
+          + (f"  ({info.problem})" if info.problem else ""))
+    if info.branch_of:
+        print(f"  branched from {info.branch_of} at the end of epoch {info.branch_epoch}")
+    if info.sweep:
+        print(f"  trial {info.trial} of sweep {info.sweep}")
+    print("  settings:")
+    for field in TRAIN_FIELDS:
+        print(f"    {field.label:<16} {field.text_of(config)}")
+    for change in changes:
+        print(f"  changed at epoch {change['epoch']}, batch {change['batch']}: {change['setting']} "
+              f"{change.get('old')} -> {change['new']}")
+    print(f"  can branch from epoch {describe_epochs(branch_epochs)}" if branch_epochs
+          else "  no epoch kept to branch from")
     return EXIT_OK

@@ -1,5 +1,5 @@
-"""``scratchnet-tui train``: a new run from a preset and flags, or ``--resume RUN`` to continue
-a recorded one; a progress bar on stderr (``--json`` lines on stdout), Ctrl+C stops after the
+"""``scratchnet-tui train``: a new run from a preset and flags, ``--resume RUN`` to continue
+a recorded one, or ``--branch RUN@EPOCH`` for a new run from one of its epochs; a progress bar on stderr (``--json`` lines on stdout), Ctrl+C stops after the
 current batch. Everything about the run itself is the run core's (``runs/runner.py``); this
 module parses flags, handles SIGINT and turns the run's end into an exit status."""
 
@@ -70,7 +70,7 @@ def add_parser(sub) -> None:
 
     train = sub.add_parser("train", help="train without the dashboard")
     preset_type = _flag_type(parse_preset)
-    train.add_argument("--preset", type=preset_type, default="default", metavar="NAME",
+    train.add_argument("--preset", type=preset_type, default=None, metavar="NAME",
                        help=f"start from this preset: {', '.join(PRESETS)} (default: default); other flags override it")
     add_train_flags(train)
     train.add_argument("--out", type=non_empty, metavar="DIR",
@@ -84,15 +84,41 @@ def add_parser(sub) -> None:
     train.add_argument("--resume", metavar="RUN", type=non_empty,
                        help="continue a recorded run (id, unique id prefix or folder) for --epochs more "
                        "epochs (default: the epochs it still had to go)")
+    train.add_argument("--branch", metavar="RUN@EPOCH", type=branch_point,
+                       help="a new run continuing RUN from the end of EPOCH (see `runs show RUN` for the epochs "
+                       "kept), with the settings given here changed (the learning rate and its schedule, "
+                       "momentum, betas, L2, dropout, augmentation, shuffle, callbacks); --epochs more epochs "
+                       "(default: the epochs RUN had to go after EPOCH)")
+    train.add_argument("--epoch-budget", metavar="MB", type=epoch_budget, default=None,
+                       help="disk a recorded run's per-epoch checkpoints (to branch from) may take: every "
+                       "epoch while they fit, then every 2nd, 4th, ... (default 200; 0 keeps none)")
     add_runs_dir(train, top=True)
     train.add_argument("--no-record", action="store_true", help="do not record this run in the runs directory")
     train.set_defaults(handler=cmd_train)
 
 
+def branch_point(text: str) -> tuple[str, int]:
+    run, at, epoch = text.rpartition("@")
+    if not at or not run.strip() or not epoch.strip().isdigit() or int(epoch) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not RUN@EPOCH (a run id or name, then @ and an "
+                                         f"epoch number from 1, like 20261201-0930@12)")
+    return run.strip(), int(epoch)
+
+
+def epoch_budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB (a number, 0 or more)")
+    return value
+
+
 def config_from_args(args) -> "TrainConfig":  # noqa: F821
     from ..training.presets import get_preset
 
-    config = get_preset(args.preset).config
+    config = get_preset(args.preset or "default").config
     changes = {}
     for field in TRAIN_FIELDS:
         value = getattr(args, field.name)
@@ -145,21 +171,37 @@ def cmd_train(args) -> int:
     data_dir = data_dir_of(args)
     reporter = ProgressReporter(json_lines=args.json)
     warn = lambda message: reporter.note(f"warning: {message}")  # noqa: E731
+    load = lambda name: load_dataset(name, data_dir, reporter.load_progress(name))  # noqa: E731
+    budget = {} if args.epoch_budget is None else {"epoch_budget_mb": args.epoch_budget}
+    if args.preset is not None and (args.branch is not None or args.resume is not None):
+        return fail(f"{'--branch' if args.branch is not None else '--resume'} continues a run with its own "
+                    f"settings; --preset can't go with it")
+    if args.branch is not None and (args.resume is not None or args.no_record):
+        return fail(f"--branch makes a new recorded run; it can't go with "
+                    f"{'--resume' if args.resume is not None else '--no-record'}")
+    if args.epoch_budget is not None and args.no_record:
+        return fail("--epoch-budget is for a recorded run; it can't go with --no-record")
     try:
-        if args.resume is not None:
+        if args.branch is not None:
+            from ..training.fields import FIELDS
+
+            run, epoch = args.branch
+            changes = {FIELDS[name].name: FIELDS[name].format(getattr(args, name))
+                       for name in (f.name for f in TRAIN_FIELDS) if getattr(args, name) is not NOT_GIVEN}
+            runner = Runner.branching(store, run, epoch, changes, listeners=[reporter], on_problem=warn,
+                                      load_dataset=load, blas_threads=args.threads, **budget)
+        elif args.resume is not None:
             given = [flag for flag in given_field_flags(args) if flag != "--epochs"]
             if given:
                 return fail(f"--resume continues a run with its own settings; only --epochs may be "
                              f"given, not {', '.join(given)}")
             more = None if args.epochs is NOT_GIVEN else args.epochs
             runner = Runner.resuming(store, args.resume, epochs=more, listeners=[reporter], on_problem=warn,
-                                     load_dataset=lambda name: load_dataset(name, data_dir, reporter.load_progress(name)),
-                                     blas_threads=args.threads)
+                                     load_dataset=load, blas_threads=args.threads, **budget)
         else:
             runner = Runner.new(config_from_args(args), store=store, record=not args.no_record,
-                                listeners=[reporter], on_problem=warn,
-                                load_dataset=lambda name: load_dataset(name, data_dir, reporter.load_progress(name)),
-                                blas_threads=args.threads)
+                                listeners=[reporter], on_problem=warn, load_dataset=load,
+                                blas_threads=args.threads, **budget)
     except (ConfigError, RunSetupError) as exc:
         return fail(str(exc))
     if runner.problem:

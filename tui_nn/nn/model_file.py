@@ -31,11 +31,12 @@ class ModelFileError(Exception):
 
 
 def save_model(network: Network, path: str | os.PathLike, *, metadata: dict | None = None,
-               extra_params: dict[str, np.ndarray] | None = None) -> None:
+               extra_params: dict[str, np.ndarray] | None = None, fsync: bool = True) -> None:
     """Write ``network`` (architecture and parameters), ``metadata`` and the parameter
     sets in ``extra_params`` (saved as params_<name>) to one .npz at ``path``, atomically:
     a temporary file is written, flushed and renamed, so a crash never leaves a
-    half-written model where a good one was."""
+    half-written model where a good one was (``fsync`` False: a killed process never
+    does, a power cut may)."""
     from ..fileio import atomic_writer
 
     arrays = {
@@ -47,7 +48,7 @@ def save_model(network: Network, path: str | os.PathLike, *, metadata: dict | No
     }
     for name, value in (extra_params or {}).items():
         arrays[f"params_{name}"] = value
-    with atomic_writer(path, binary=True) as f:
+    with atomic_writer(path, binary=True, fsync=fsync) as f:
         np.savez(f, **arrays)
 
 

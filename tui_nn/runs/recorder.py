@@ -33,6 +33,7 @@ from ..nn.model_file import save_model
 from ..training import events as ev
 from ..training.events import HISTORY_COLUMNS
 from ..training.status import RunStatus
+from .epoch_checkpoints import DEFAULT_BUDGET_MB, EpochCheckpoints
 from .store import (
     CHANGES_FILE,
     HEALTH_FILE,
@@ -74,7 +75,8 @@ def dataset_identity(dataset: Dataset) -> dict:
 
 class RunRecorder:
     def __init__(self, path: Path, trainer, dataset: Dataset, *, model_interval: float = 30.0,
-                 on_problem: Callable[[str], None] | None = None, best_params: np.ndarray | None = None):
+                 on_problem: Callable[[str], None] | None = None, best_params: np.ndarray | None = None,
+                 epoch_budget_mb: float = DEFAULT_BUDGET_MB):
         self.path = Path(path)
         self.trainer = trainer
         self.dataset = dataset
@@ -91,6 +93,10 @@ class RunRecorder:
         self._health: list[dict] = []          # per epoch: layer health (health.npz)
         self._curves_due = False               # epochs added since the files were written
         self._last_curves = 0.0
+        # a checkpoint per epoch (or every k), to branch from (epoch_checkpoints.py)
+        every = self.status.get("epoch_every")
+        self.epoch_checkpoints = EpochCheckpoints(self.path, epoch_budget_mb,
+                                                  every if isinstance(every, int) and every >= 1 else 1)
 
     @property
     def saving(self) -> bool:
@@ -141,6 +147,7 @@ class RunRecorder:
             with open(history, "r+b") as f:
                 f.truncate(keep)
             self._load_curves(event.start_epoch)
+            self.epoch_checkpoints.forget_after(event.start_epoch)
         self.status.update(status=RunStatus.RUNNING, planned_epochs=event.start_epoch + event.config["epochs"],
                            epochs=event.start_epoch, pid=os.getpid(),
                            host=socket.gethostname())
@@ -211,6 +218,11 @@ class RunRecorder:
             f.write(line)
         self.status.update(epochs=event.epoch, best_val_acc=_finite(event.best_val_acc),
                            seconds=event.elapsed, last_val_acc=_finite(event.val_acc))
+        if self.epoch_checkpoints.due(event.epoch):
+            self.epoch_checkpoints.write(event.epoch, lambda folder: self._write_weights(folder, event.epoch,
+                                                                                         "epoch-", best=False,
+                                                                                         fsync=False))
+            self.status["epoch_every"] = self.epoch_checkpoints.every
         if time.monotonic() - self._last_model >= self.model_interval:
             self._save_checkpoint(event.epoch)     # writes the status naming it
         else:
@@ -287,11 +299,20 @@ class RunRecorder:
 
     def _write_generation(self, folder: Path, epoch: int, step: str = "") -> None:
         self._write_curves(force=True)          # a continued run takes them up from these weights
+        self._write_weights(folder, epoch, step)
+        self._last_model = time.monotonic()
+
+    def _write_weights(self, folder: Path, epoch: int, step: str = "", best: bool = True,
+                       fsync: bool = True) -> None:
+        """model.npz (with the best weights unless ``best`` is False) and resume.npz;
+        ``fsync`` False for the epoch checkpoints, which are not the commit record (a kill
+        leaves them whole; a power cut may not, and a damaged one is named when read)."""
         trainer = self.trainer
         if trainer.best_params is not None:
             self._best_params = trainer.best_params
-        extra = {"best": self._best_params} if self._best_params is not None else None
-        save_model(trainer.network, folder / "model.npz", metadata={"epoch": epoch}, extra_params=extra)
+        extra = {"best": self._best_params} if best and self._best_params is not None else None
+        save_model(trainer.network, folder / "model.npz", metadata={"epoch": epoch}, extra_params=extra,
+                   fsync=fsync)
         _written(f"{step}model", epoch)
         state = trainer.resume_state()
         arrays = {f"opt_{k}": v for k, v in state["optimizer"].items()}
@@ -300,10 +321,9 @@ class RunRecorder:
         arrays["callbacks"] = np.array(json.dumps(state["callbacks"]))
         if "callback_best" in state:
             arrays["callback_best"] = state["callback_best"]
-        with atomic_writer(folder / "resume.npz", binary=True) as f:
+        with atomic_writer(folder / "resume.npz", binary=True, fsync=fsync) as f:
             np.savez(f, **arrays)
         _written(f"{step}resume", epoch)
-        self._last_model = time.monotonic()
 
     def _remove_stale_generations(self) -> None:
         try:

@@ -3,6 +3,7 @@ trainer's events out to whoever listens (the CLI's progress bar, the dashboard, 
 
     runner = Runner.new(config, dataset, store=RunStore(root))      # or record=False
     runner = Runner.resuming(store, "20261201-0930", epochs=5)      # load, then continue
+    runner = Runner.branching(store, "20261201-0930", 12, {"lr": "3e-4"})   # a new run from epoch 12
     runner.add_listener(print)
     result = runner.run()          # in this thread; pause()/resume()/stop() from any other
     runner.change(lr=0.01)         # from any thread: before the next batch, recorded in changes.json
@@ -26,8 +27,10 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from ..datasets.dataset import Dataset, DatasetError
 from ..nn import ModelFileError
 from ..training.config import ConfigError, TrainConfig
+from ..training.live import parse_branch_changes
 from ..training.events import Event
 from ..training.trainer import RunResult, Trainer
+from .epoch_checkpoints import DEFAULT_BUDGET_MB
 from .recorder import RunRecorder, dataset_identity
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +56,8 @@ class Runner:
                  store: RunStore | None, previous_history: pd.DataFrame | None,
                  best_params=None, problem: str = "",
                  on_problem: Callable[[str], None] | None = None, save_every: float = 30.0,
-                 lock: RunLock | None = None, listeners: Iterable[Listener] = ()):
+                 lock: RunLock | None = None, listeners: Iterable[Listener] = (),
+                 epoch_budget_mb: float = DEFAULT_BUDGET_MB):
         self.trainer = trainer
         self._run_lock = lock                     # the record's one-writer lock, held until run() ends
         self.dataset = dataset
@@ -68,7 +72,8 @@ class Runner:
         self.recorder: RunRecorder | None = None
         if record is not None:
             self.recorder = RunRecorder(record.path, trainer, dataset, best_params=best_params,
-                                        model_interval=save_every, on_problem=self._recording_failed)
+                                        model_interval=save_every, on_problem=self._recording_failed,
+                                        epoch_budget_mb=epoch_budget_mb)
         trainer.on_event = self._dispatch
 
     # ---------------------------------------------------------------- build
@@ -79,7 +84,7 @@ class Runner:
             listeners: Iterable[Listener] = (), on_problem: Callable[[str], None] | None = None,
             load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
             blas_threads: int | None = 1, progress_interval: float = 0.1,
-            measure_health: bool = True) -> "Runner":
+            measure_health: bool = True, epoch_budget_mb: float = DEFAULT_BUDGET_MB) -> "Runner":
         """A new run of ``config`` on ``dataset`` (loaded by ``config.dataset`` when not
         given), recorded in ``store`` unless ``record`` is False, its weights saved every
         ``save_every`` seconds and at the end. If the runs directory
@@ -91,7 +96,8 @@ class Runner:
         ``sweep`` ({"name", "trial"}) records the run as a trial of a sweep.
         ``replay`` (another run's ``RunRecord.changes()``) makes its live changes again, each
         at the step it was made, so this run retraces that one. ``measure_health`` False
-        leaves layer health out (only to time what it costs)."""
+        leaves layer health out (only to time what it costs). ``epoch_budget_mb`` is the disk
+        its per-epoch checkpoints (to branch from) may take; 0 keeps none."""
         carried = {} if continue_from is None else dict(
             network=continue_from.network, history=continue_from.history,
             resume_state=continue_from.resume_state)
@@ -113,14 +119,15 @@ class Runner:
         lock = None if run_record is None else store.claim(run_record.path)
         return cls(trainer, dataset, record=run_record, store=store, previous_history=None,
                    problem=problem, on_problem=on_problem, save_every=save_every, lock=lock,
-                   listeners=listeners)
+                   listeners=listeners, epoch_budget_mb=epoch_budget_mb)
 
     @classmethod
     def resuming(cls, store: RunStore, run: str | Path | RunRecord, *, epochs: int | None = None,
                  dataset: Dataset | None = None, listeners: Iterable[Listener] = (),
                  on_problem: Callable[[str], None] | None = None,
                  load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
-                 blas_threads: int | None = 1, progress_interval: float = 0.1) -> "Runner":
+                 blas_threads: int | None = 1, progress_interval: float = 0.1,
+                 epoch_budget_mb: float = DEFAULT_BUDGET_MB) -> "Runner":
         """Continue the recorded ``run`` (an id, unique prefix, folder or RunRecord) in its
         own folder for ``epochs`` more epochs (default: the epochs it still had to go, or
         its own epoch count again once it had finished them). It draws exactly what one
@@ -150,7 +157,50 @@ class Runner:
             raise RunSetupError(str(exc)) from None
         return cls(trainer, dataset, record=record, store=store, previous_history=point.history,
                    best_params=point.best_params, on_problem=on_problem, save_every=save_every, lock=lock,
-                   listeners=listeners)
+                   listeners=listeners, epoch_budget_mb=epoch_budget_mb)
+
+    @classmethod
+    def branching(cls, store: RunStore, run: str | Path | RunRecord, epoch: int, changes: dict | None = None, *,
+                  name: str | None = None, dataset: Dataset | None = None, listeners: Iterable[Listener] = (),
+                  on_problem: Callable[[str], None] | None = None,
+                  load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
+                  blas_threads: int | None = 1, progress_interval: float = 0.1,
+                  epoch_budget_mb: float = DEFAULT_BUDGET_MB) -> "Runner":
+        """A new run that continues the recorded ``run`` from the end of ``epoch`` with
+        ``changes`` ({field: text or value}, the fields ``training.live.BRANCH_FIELDS``
+        names; ``epochs`` is how many more to train, by default the epochs the run still had
+        to go after ``epoch``, or its own count again). Its folder starts with the run's
+        history up to ``epoch`` and names the branch point, so the runs screen and compare
+        show where it left the run. With no changes and the default epochs it retraces the run
+        exactly (a cosine schedule runs to epoch + epochs). The parent is only read."""
+        changes = dict(changes or {})
+        try:
+            parent = run if isinstance(run, RunRecord) else store.open(run)
+            point = parent.branch_point(epoch)
+            more = changes.pop("epochs", None)
+            config = parse_branch_changes(point.config, changes)
+            if more is not None:
+                config = parse_branch_changes(config, {"epochs": more})
+            else:
+                config = config.with_changes(epochs=default_more_epochs(point.planned_epochs, epoch,
+                                                                        point.config.epochs))
+            if dataset is None:
+                dataset = load_dataset(config.dataset)
+            trainer = Trainer(config, dataset, network=point.network, history=point.history,
+                              resume_state=point.resume_state, blas_threads=blas_threads,
+                              progress_interval=progress_interval)
+            meta = parent.meta()
+            branch = {"path": str(parent.path), "run": parent.run_id, "name": str(meta.get("name", parent.run_id)),
+                      "epoch": epoch}
+            path = store.create(config.with_changes(epochs=epoch + config.epochs), dataset_identity(dataset),
+                                name=name, branch=branch)
+        except (ConfigError, DatasetError, RunStoreError, ModelFileError, OSError) as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, RunStoreError):
+                raise RunSetupError(f"cannot branch the run: {exc.strerror or exc}") from None
+            raise RunSetupError(str(exc)) from None
+        return cls(trainer, dataset, record=RunRecord(path), store=store, previous_history=point.history,
+                   on_problem=on_problem, save_every=save_every, lock=store.claim(path),
+                   listeners=listeners, epoch_budget_mb=epoch_budget_mb)
 
     # ---------------------------------------------------------------- events
     def add_listener(self, listener: Listener) -> None:

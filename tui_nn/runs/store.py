@@ -9,6 +9,8 @@
     resume.npz        optimizer state, data order and generator states, to        } generation,
                       continue exactly                                             } at the end
     checkpoint-NNNNNN/  model.npz + resume.npz of epoch NNNNNN, saved while training
+    epochs/epoch-NNNNNN/  the same, kept per epoch (or every k) within a disk budget, for
+                      branching a new run from an earlier epoch (epoch_checkpoints.py)
     predictions.npz   test-set probabilities and labels, for the inspection screens
     .writer.lock      flock-ed by the one process writing the run (kept, unlocked, when
                       that process died before the run ended)
@@ -51,6 +53,7 @@ from ..nn import ModelFileError, Network, load_model
 from ..training.config import ConfigError, TrainConfig
 from ..training.live import check_records
 from ..training.status import RunStatus
+from . import epoch_checkpoints
 
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import: loaded when a history is read
     import pandas as pd
@@ -104,6 +107,8 @@ class RunInfo:
     problem: str = ""         # why a run is damaged, or what of it was not saved
     sweep: str = ""           # the sweep this run is a trial of ('' for none)
     trial: int | None = None  # its trial number in that sweep
+    branch_of: str = ""       # the run this one branched from ('' for none): its name
+    branch_epoch: int | None = None   # ... and the epoch it branched at
 
     def as_row(self) -> dict:
         d = asdict(self)
@@ -387,6 +392,10 @@ class RunRecord:
         if isinstance(sweep, dict) and isinstance(sweep.get("name"), str):
             info.sweep = sweep["name"]
             info.trial = sweep.get("trial") if _is_int(sweep.get("trial")) else None
+        branch = config_file.get("branch")
+        if isinstance(branch, dict) and _is_int(branch.get("epoch")):
+            info.branch_of = str(branch.get("name") or branch.get("run") or "")
+            info.branch_epoch = branch["epoch"]
         info.created = str(config_file.get("created", ""))
         info.dataset = str(identity.get("name", config.dataset))
         n_in, n_out = identity.get("n_features"), identity.get("n_classes")
@@ -453,11 +462,53 @@ class RunRecord:
         if generation is None:
             return ResumePoint(config, None, history.iloc[:0], {}, None, planned, 0)
         epoch = status["model_epoch"]
-        network, model_meta = self.network("last")
         try:
             best_params = self.network("best")[0].params
         except RunStoreError:
             best_params = None
+        return self._point(generation, epoch, config, history, planned, best_params)
+
+    def branch_epochs(self) -> list[int]:
+        """The epochs a new run can branch from: those with an epoch checkpoint, and the
+        epoch of the saved generation (the last one saved)."""
+        status = self.checked_status()
+        epochs = set(epoch_checkpoints.listed(self.path))
+        if self.saved_generation(status) is not None:
+            epochs.add(status["model_epoch"])
+        trained = status.get("epochs", 0)
+        return sorted(e for e in epochs if 0 < e <= trained)
+
+    def branch_point(self, epoch: int) -> ResumePoint:
+        """The state of this run at the end of ``epoch``, to branch a new run from: its
+        weights, resume state and history up to there, and its config with the live changes
+        made up to there applied. Refused, with the epochs one can branch from, when no
+        checkpoint of ``epoch`` is kept."""
+        config = self.config()
+        status = self.checked_status()
+        kept = epoch_checkpoints.listed(self.path)
+        if epoch in kept:
+            generation = kept[epoch]
+        elif status.get("model_epoch") == epoch and self.saved_generation(status) is not None:
+            generation = self.saved_generation(status)
+        else:
+            epochs = self.branch_epochs()
+            where = describe_epochs(epochs) if epochs else "none (no epoch was kept)"
+            raise RunStoreError(f"{self.run_id} has no checkpoint of epoch {epoch}; it can branch from "
+                                f"epoch {where}")
+        for change in self.changes():
+            if change["epoch"] <= epoch:
+                config = config.with_changes(**{change["setting"]: change["new"]})
+        planned = status.get("planned_epochs") or config.epochs
+        return self._point(generation, epoch, config, self.history(), planned, None)
+
+    def _point(self, generation: Path, epoch: int, config: TrainConfig, history: pd.DataFrame,
+               planned: int, best_params: np.ndarray | None) -> ResumePoint:
+        """The ResumePoint of the weights and resume state in ``generation``, of ``epoch``."""
+        where = "" if generation == self.path else f"{generation.relative_to(self.path)}/"
+        try:
+            network, model_meta = load_model(generation / "model.npz")
+        except ModelFileError as exc:
+            raise RunStoreError(f"{self.run_id}: {where}{exc}") from None
         try:
             with np.load(generation / "resume.npz", allow_pickle=False) as f:
                 resume = {"optimizer": {k[4:]: f[k] for k in f.files if k.startswith("opt_")},
@@ -468,10 +519,10 @@ class RunRecord:
                 if "callback_best" in f.files:
                     resume["callback_best"] = f["callback_best"]
         except NPZ_ERRORS as exc:
-            raise RunStoreError(f"{self.run_id}: resume.npz is unreadable ({_reason(exc)})") from None
+            raise RunStoreError(f"{self.run_id}: {where}resume.npz is unreadable ({_reason(exc)})") from None
         problem = _resume_state_problem(resume, network.params.shape)
         if problem:
-            raise RunStoreError(f"{self.run_id}: resume.npz {problem}")
+            raise RunStoreError(f"{self.run_id}: {where}resume.npz {problem}")
         model_epoch = model_meta.get("epoch", epoch)
         # a save interrupted by an older version could leave these apart: never mix them
         if not model_epoch == resume_epoch == epoch:
@@ -498,6 +549,7 @@ class RunRecord:
             if stale:
                 _remove(entry)
                 removed.append(name)
+        removed += epoch_checkpoints.remove_leftovers(self.path)
         if named is not None and named != self.path and named.is_dir():
             for entry in list(named.iterdir()):
                 if entry.name.startswith(".") and entry.name.endswith(".tmp"):
@@ -553,6 +605,63 @@ def vouched_lines(data: bytes, vouched: int | None) -> bytes:
     if vouched is not None:
         data = data[:vouched]
     return data[:data.rfind(b"\n") + 1]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows (saved files are never changed in place,
+    only replaced), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _start_branch(path: Path, parent: RunRecord, epoch: int) -> dict:
+    """Fill the new run folder ``path`` with what it continues from: ``parent``'s history,
+    per-batch losses and layer health up to ``epoch``, and that epoch's checkpoint as its
+    saved generation (also kept among its epoch checkpoints). Returns the status fields
+    that name them."""
+    source = epoch_checkpoints.listed(parent.path).get(epoch)
+    status = parent.checked_status()
+    if source is None and status.get("model_epoch") == epoch:
+        source = parent.saved_generation(status)
+    if source is None:
+        raise RunStoreError(f"{parent.run_id} has no checkpoint of epoch {epoch}")
+    history = vouched_lines((parent.path / "history.csv").read_bytes(), status.get("history_bytes"))
+    lines = history.splitlines(keepends=True)[:1 + epoch]
+    if len(lines) < 1 + epoch:
+        raise RunStoreError(f"{parent.run_id}: history.csv holds fewer than {epoch} epochs")
+    (path / "history.csv").write_bytes(b"".join(lines))
+    steps = parent.steps()
+    if len(steps) >= epoch and epoch:
+        with open(path / STEPS_FILE, "wb") as f:
+            np.save(f, steps[:epoch])
+    health = parent.health()
+    if health and len(health["weight_norm"]) >= epoch:
+        with open(path / HEALTH_FILE, "wb") as f:
+            np.savez(f, **{k: (v if k == "edges" else v[:epoch]) for k, v in health.items()})
+    name = f"checkpoint-{epoch:06d}"
+    for folder in (path / name, path / epoch_checkpoints.DIR / epoch_checkpoints.folder_name(epoch)):
+        folder.mkdir(parents=True)
+        for file in ("model.npz", "resume.npz"):
+            _link_or_copy(source / file, folder / file)
+    for file in (path / "history.csv", *(path / name).iterdir()):
+        with open(file, "rb") as f:
+            os.fsync(f.fileno())
+    return {"epochs": epoch, "checkpoint": name, "model_epoch": epoch,
+            "history_bytes": (path / "history.csv").stat().st_size}
+
+
+def describe_epochs(epochs: list[int]) -> str:
+    """1, 2, 3, 4, 8, 12 -> "1-4, 8, 12": runs of consecutive epochs joined."""
+    parts, start = [], None
+    for i, epoch in enumerate(epochs):
+        if start is None:
+            start = epoch
+        if i + 1 == len(epochs) or epochs[i + 1] != epoch + 1:
+            parts.append(str(start) if start == epoch else f"{start}-{epoch}")
+            start = None
+    return ", ".join(parts)
 
 
 def default_more_epochs(planned: int, done: int, own: int) -> int:
@@ -642,10 +751,13 @@ class RunStore:
 
     # ---------------------------------------------------------------- create
     def create(self, config: TrainConfig, dataset_identity: dict, name: str | None = None,
-               sweep: dict | None = None) -> Path:
+               sweep: dict | None = None, branch: dict | None = None) -> Path:
         """Make a new run folder with its config.json and a "running" status, owned by
         this process (its lock is held until ``claim``-ed and released, or the process ends).
-        ``sweep`` ({"name", "trial"}) marks the run as a trial of a sweep.
+        ``sweep`` ({"name", "trial"}) marks the run as a trial of a sweep; ``branch``
+        ({"path", "run", "name", "epoch"}) as branched from the end of that epoch of the run
+        at ``path``: the new folder starts with that run's history up to there and the
+        checkpoint of that epoch as its saved generation (see ``_start_branch``).
 
         The folder name is unique even with several dashboards on one directory:
         os.mkdir fails rather than reuse a folder another process just made."""
@@ -667,10 +779,13 @@ class RunStore:
             "run_id": run_id, "name": name or run_id, "created": now_iso(), "version": __version__,
             "config": config.to_dict(), "dataset": dataset_identity,
             **({"sweep": dict(sweep)} if sweep else {}),
+            **({"branch": {k: v for k, v in branch.items() if k != "path"}} if branch else {}),
         })
-        write_json(path / "status.json", {"status": RunStatus.RUNNING, "epochs": 0, "planned_epochs": config.epochs,
-                                          "pid": os.getpid(), "host": socket.gethostname(),
-                                          "updated": time.time()})
+        status = {"status": RunStatus.RUNNING, "epochs": 0, "planned_epochs": config.epochs,
+                  "pid": os.getpid(), "host": socket.gethostname(), "updated": time.time()}
+        if branch:
+            status.update(_start_branch(path, RunRecord(branch.pop("path")), branch["epoch"]))
+        write_json(path / "status.json", status)   # last: the folder is whole before it says so
         return path
 
     @staticmethod

@@ -36,6 +36,10 @@ class Callbacks:
         self.plateau_wait = int(state.get("plateau_wait", 0))
         self.lr_factor = float(state.get("lr_factor", 1.0))  # product of the plateau reductions
         self.best_params: np.ndarray | None = None            # kept only for restore_best
+        if config.early_stop and self.since_best >= config.early_stop:
+            # continued (resumed or branched) from the epoch where early stopping ended it:
+            # the user asked for more epochs, so patience starts again
+            self.since_best = 0
 
     @property
     def active(self) -> bool:

@@ -16,6 +16,12 @@ from .fields import FIELDS
 # The registry fields a user may change while training, and the TrainConfig fields they set.
 LIVE_FIELDS = ("lr", "lr_schedule", "momentum", "beta1", "beta2", "l2", "dropout")
 LIVE_SETTINGS = ("lr", "lr_schedule", "momentum", "beta1", "beta2", "l2", "l2_over_n", "dropout")
+# What a run branched from another's epoch may set differently: the live settings, how long it
+# trains, its data order and augmentation, and its callbacks. Not the network (the weights have
+# its shape), the optimizer (its state is the branch point's), the batch size (a checkpoint's
+# step count and per-batch curves are per its batches), the data, split, seed or precision.
+BRANCH_FIELDS = (*LIVE_FIELDS, "epochs", "shuffle", "augment", "early_stop", "monitor", "min_delta",
+                 "plateau_factor", "restore_best")
 
 
 def parse_changes(config: TrainConfig, changes: dict) -> dict:
@@ -29,6 +35,20 @@ def parse_changes(config: TrainConfig, changes: dict) -> dict:
         values.update(field.changes(field.parse(raw)))
     config.with_changes(**values)          # every value valid together (raises ConfigError)
     return {k: v for k, v in values.items() if getattr(config, k) != v}
+
+
+def parse_branch_changes(config: TrainConfig, changes: dict) -> TrainConfig:
+    """``config`` with ``changes`` ({registry field: text or value}) made, each through its
+    own parser; a field a branch can't change is refused with the reason."""
+    values = {}
+    for name, raw in changes.items():
+        if name not in BRANCH_FIELDS:
+            what = FIELDS[name].label if name in FIELDS else name
+            raise ConfigError(f"{what} cannot change in a branch (it continues the same network, optimizer "
+                              f"state, batches and data); these can: {', '.join(FIELDS[n].flag for n in BRANCH_FIELDS)}")
+        field = FIELDS[name]
+        values.update(field.changes(field.parse(raw)))
+    return config.with_changes(**values)
 
 
 def change_record(epoch: int, batch: int, setting: str, old, new) -> dict:
