@@ -146,9 +146,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
             WorkerState.PENDING, WorkerState.RUNNING)
 
     def start_training(self, config: TrainConfig, dataset: Dataset, *, resume_from=None,
-                       store: RunStore | None = None) -> str | None:
+                       store: RunStore | None = None, branch: dict | None = None) -> str | None:
         """Show the training screen and start the worker on a new run of ``config``; with
-        ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs.
+        ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs;
+        with ``branch`` ({"path", "epoch", "changes"}), a new run from that run's epoch.
         The run is recorded in ``store`` (default: the app's ``run_store``).
         Returns why it could not start, or None."""
         from ..runs import Runner, RunSetupError
@@ -163,7 +164,11 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.notify(text[0].upper() + text[1:], severity="warning", timeout=8)
         warn = lambda text: self.call_from_thread(warn_now, text)  # noqa: E731  (from the training thread)
         try:
-            if resume_from is None:
+            if branch is not None:
+                runner = Runner.branching(store, branch["path"], branch["epoch"], branch["changes"],
+                                          dataset=dataset, on_problem=warn,
+                                          progress_interval=self.progress_interval)
+            elif resume_from is None:
                 runner = Runner.new(config, dataset, store=store, on_problem=warn,
                                     progress_interval=self.progress_interval)
             else:
@@ -173,11 +178,12 @@ class ScratchnetApp(KeysInOrder, App[None]):
             return str(exc)
         if runner.problem:
             warn_now(runner.problem)
-        if resume_from is None:
+        if resume_from is None and branch is None:
             self.settings.save_last_config(config)
         previous = runner.previous_history
         screen = TrainingScreen(runner.config, dataset, redact_timings=self.redact_timings,
-                                previous=None if previous is None else previous.to_dict("records"))
+                                previous=None if previous is None else previous.to_dict("records"),
+                                marks=[] if branch is None else [float(branch["epoch"])])
         runner.add_listener(lambda event: screen.post_message(message_for(event)))
         self.runner, self.training_screen = runner, screen
         self._inspection = None
@@ -331,10 +337,44 @@ class ScratchnetApp(KeysInOrder, App[None]):
             more = default_more_epochs(info.planned_epochs, info.epochs, own)
             self.push_screen(ResumeEpochsScreen(str(more)), chosen)
             return
+        if message.action == "branch":
+            self._ask_branch(message.path, store)
+            return
         self._load_for_run_action(message.action, message.path, store)
 
+    @work(thread=True, exclusive=True, group="run-action", exit_on_error=False, description="reading a run")
+    def _ask_branch(self, path, store: RunStore) -> None:
+        """Read what the Branch dialog offers (kept epochs, settings, live changes, the best
+        epoch), then ask; the answer loads the dataset and starts the branch."""
+        from ..runs import RunRecord, RunStoreError
+        from .screens.runs.branch import BranchRunScreen
+
+        record = RunRecord(path)
+        try:
+            info, config, changes = record.info(), record.config(), record.changes()
+            epochs = record.branch_epochs()
+            history = record.history()
+        except (RunStoreError, OSError) as exc:
+            self.call_from_thread(self.notify, f"Can't branch this run: {exc}", severity="error", timeout=8)
+            return
+        if not epochs:
+            self.call_from_thread(self.notify, f"{info.name or info.run_id} keeps no epoch to branch from "
+                                  "(it has not saved one yet).", severity="warning", timeout=6)
+            return
+        best = None
+        if "val_acc" in history and history.val_acc.notna().any():
+            best = int(history.epoch[history.val_acc.idxmax()])
+
+        def chosen(answer: dict | None) -> None:
+            if answer:
+                self._load_for_run_action("branch", path, store, branch=answer)
+        screen = BranchRunScreen(info.name or info.run_id, config, epochs, planned=info.planned_epochs or config.epochs,
+                                 best_epoch=best, changes=changes)
+        self.call_from_thread(self.push_screen, screen, chosen)
+
     @work(thread=True, exclusive=True, group="run-action", exit_on_error=False, description="loading a run")
-    def _load_for_run_action(self, action: str, path, store: RunStore, epochs: int | None = None) -> None:
+    def _load_for_run_action(self, action: str, path, store: RunStore, epochs: int | None = None,
+                             branch: dict | None = None) -> None:
         from ..datasets import DatasetError
         from ..inspection import inspection_data_from_run
         from ..runs import RunRecord, RunStoreError
@@ -358,6 +398,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.call_from_thread(self._start_from_runs, config, dataset, None, store)
         elif action == "resume":
             self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path, store)
+        elif action == "branch":
+            self.call_from_thread(self._start_from_runs, config, dataset, None, store, branch={"path": path, **branch})
 
     def _show_inspection(self, data) -> None:
         from .screens.inspect import MistakesScreen
@@ -374,9 +416,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
             setup.fill(config)
             self.notify("The form holds that run's settings: change what you like, then start.", timeout=5)
 
-    def _start_from_runs(self, config: TrainConfig, dataset: Dataset, resume_from, store: RunStore) -> None:
+    def _start_from_runs(self, config: TrainConfig, dataset: Dataset, resume_from, store: RunStore,
+                         branch: dict | None = None) -> None:
         self._back_to_setup()
-        error = self.start_training(config, dataset, resume_from=resume_from, store=store)
+        error = self.start_training(config, dataset, resume_from=resume_from, store=store, branch=branch)
         if error:
             self.notify(f"Can't start: {error}", severity="error", timeout=8)
 

@@ -47,6 +47,12 @@ class RunResumed(TrainerMessage):
     event: ev.Resumed
 
 
+class SettingWasChanged(TrainerMessage):
+    """A live change took effect (Tune, or a replayed one)."""
+
+    event: ev.SettingChanged
+
+
 class RunEnded(TrainerMessage):
     """Finished, stopped, diverged or failed (``event`` says which)."""
 
@@ -67,6 +73,7 @@ _WRAPPERS: list[tuple[type[ev.Event], type[TrainerMessage]]] = [
     (ev.EpochEnded, EpochCompleted),
     (ev.Paused, RunPaused),
     (ev.Resumed, RunResumed),
+    (ev.SettingChanged, SettingWasChanged),
     (ev.RunEnded, RunEnded),
 ]
 

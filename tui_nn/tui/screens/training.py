@@ -24,10 +24,10 @@ from ...training.config import TrainConfig
 from ...training.events import Diverged, EarlyStopped, Failed, Finished, Stopped
 from ...training.status import RunStatus
 from ..messages import (
-    BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, WorkerCrashed,
+    BatchProgressed, EpochCompleted, RunBegan, RunEnded, RunPaused, RunResumed, SettingWasChanged, WorkerCrashed,
 )
 from ..styles import css_path
-from ..widgets.charts import MetricChart
+from ..widgets.charts import MetricChart, change_position
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
 
@@ -68,14 +68,17 @@ class TrainingScreen(Screen):
     ]
 
     def __init__(self, config: TrainConfig, dataset: Dataset, *, redact_timings: bool = False,
-                 previous: list[dict] | None = None) -> None:
-        """``previous``: the history rows of a run being continued, shown from the start."""
+                 previous: list[dict] | None = None, marks: list[float] = ()) -> None:
+        """``previous``: the history rows of a run being continued, shown from the start;
+        ``marks``: epoch positions to mark on the charts from the start (a branch point, the
+        changes made before it was continued)."""
         super().__init__()
         self.config = config
         self.dataset = dataset
         self.redact_timings = redact_timings
         self.view = RunView(epochs=config.epochs)
         self.rows: list[dict] = list(previous or [])   # the history, one dict per epoch
+        self.marks: list[float] = list(marks)          # grey lines on the charts: changes, branch point
         self.architecture = ""
         self._rows_shown = 0
         self._dirty = True
@@ -170,6 +173,11 @@ class TrainingScreen(Screen):
         view.running_loss, view.running_acc = event.running_loss, event.running_acc
         view.samples_per_s = event.samples_per_s
         self._dirty = True
+
+    @on(SettingWasChanged)
+    def _setting_changed(self, message: SettingWasChanged) -> None:
+        self.marks.append(change_position(message.event.record(), self.view.n_batches))
+        self._charts_dirty = self._dirty = True
 
     @on(EpochCompleted)
     def _epoch_completed(self, message: EpochCompleted) -> None:
@@ -298,6 +306,8 @@ class TrainingScreen(Screen):
                 epochs, [r["train_loss"] for r in self.rows], [r["val_loss"] for r in self.rows])
             self.query_one("#acc-chart", MetricChart).set_data(
                 epochs, [r["train_acc"] for r in self.rows], [r["val_acc"] for r in self.rows])
+            for chart in self.query(MetricChart):
+                chart.set_marks(self.marks)
 
     def _show_progress(self, total: int, progress: int) -> None:
         """Move the bar only when what it shows changes (its percentage, to the unit)."""

@@ -20,6 +20,9 @@ SERIES_COLOURS = {
     True: ((86, 182, 255), (255, 166, 64)),    # dark theme
     False: ((0, 84, 190), (196, 78, 0)),       # light theme
 }
+# The vertical lines marking a setting changed by hand and a branch point, per theme brightness:
+# grey, apart from both curves' colours.
+MARK_COLOURS = {True: (150, 150, 150), False: (110, 110, 110)}
 MAX_POINTS = 300   # longer series are thinned: a redraw stays a few milliseconds
 LEGEND_ROWS = 2    # plotext draws the legend over the top-left corner of the canvas
 FRAME_ROWS = 5     # title, frame top and bottom, x ticks, x label: the rest is canvas
@@ -33,6 +36,22 @@ def start_epoch_axes(plt, title: str, ylabel: str, last_epoch: int) -> None:
     plt.ylabel(ylabel)
     plt.xlim(1, max(last_epoch, 2))
     plt.xticks(epoch_ticks(max(last_epoch, 2)))
+
+
+def change_position(change: dict, batches: int | None = None) -> float:
+    """Where a live change sits on an epoch axis whose point ``e`` is the end of epoch ``e``:
+    made before batch ``b`` of epoch ``e``, it is ``b / batches`` into that epoch (half-way
+    when the batches per epoch are not known)."""
+    epoch, batch = change["epoch"], change["batch"]
+    if not batch:
+        return float(epoch - 1)
+    return epoch - 1 + (batch / batches if batches else 0.5)
+
+
+def draw_marks(plt, marks: list[float], dark: bool) -> None:
+    """Vertical lines at ``marks`` (epoch positions) within the axis' 1..last range."""
+    for x in marks:
+        plt.vline(max(1.0, float(x)), MARK_COLOURS[dark])
 
 
 def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
@@ -71,6 +90,7 @@ class MetricChart(PlotextPlot):
         self.epochs: list[int] = []
         self.train: list[float] = []
         self.val: list[float] = []
+        self.marks: list[float] = []   # epoch positions of changes made by hand, a branch point
         self._generation = 0       # bumped by each redraw: what the cached drawing was built from
         self._drawn = None         # ((generation, size, theme), Text)
 
@@ -90,12 +110,20 @@ class MetricChart(PlotextPlot):
         self.val = [v * scale for v in val]
         self.redraw()
 
+    def set_marks(self, marks: list[float]) -> None:
+        """Vertical lines at these epoch positions (see ``change_position``)."""
+        marks = sorted(set(float(x) for x in marks))
+        if marks != self.marks:
+            self.marks = marks
+            self.redraw()
+
     def redraw(self) -> None:
         plt = self.plt
         train_colour, val_colour = SERIES_COLOURS[self.app.current_theme.dark]
         train_marker, val_marker = SERIES_MARKERS[not self.app.no_color]
         start_epoch_axes(plt, self.chart_title, self.ylabel, self.epochs[-1] if self.epochs else 1)
         if self.epochs:
+            draw_marks(plt, [x for x in self.marks if x <= self.epochs[-1]], self.app.current_theme.dark)
             xs, ys = thin(self.epochs, self.train)
             plt.plot(xs, ys, marker=train_marker, color=train_colour, label="train")
             finite = [(x, y) for x, y in zip(self.epochs, self.val) if math.isfinite(y)]

@@ -51,6 +51,7 @@ class Series:
     label: str
     epochs: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    marks: list[float] = field(default_factory=list)   # epoch positions of a branch point, changes
 
     def finite(self) -> tuple[list[int], list[float]]:
         pairs = [(int(x), float(y)) for x, y in zip(self.epochs, self.values)
@@ -77,7 +78,7 @@ class OverlayChart(PlotextPlot):
     def set_series(self, series: list[Series]) -> None:
         scale = 100.0 if self.percent else 1.0
         self.series = [Series(s.label, list(s.epochs),
-                              [v * scale if v is not None else math.nan for v in s.values])
+                              [v * scale if v is not None else math.nan for v in s.values], list(s.marks))
                        for s in series]
         if self.is_mounted:
             self.redraw()
@@ -89,6 +90,10 @@ class OverlayChart(PlotextPlot):
         last = max((xs[-1] for xs, _ in points if xs), default=1)
         start_epoch_axes(plt, self.chart_title, self.ylabel, last)
         values = []
+        for index, series in enumerate(self.series):   # under the curves: each run's in its colour
+            for x in series.marks:
+                if x <= last:
+                    plt.vline(max(1.0, float(x)), run_colour(index, dark))
         for index, (xs, ys) in enumerate(points):
             if not xs:
                 continue

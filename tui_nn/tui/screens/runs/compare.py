@@ -25,7 +25,7 @@ from ....runs.store import RunInfo, RunRecord, RunStore, RunStoreError
 from ....training.config import TrainConfig
 from ....training.fields import format_setting
 from ...styles import css_path
-from ...widgets.charts import MetricChart
+from ...widgets.charts import MetricChart, change_position
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
 
@@ -50,6 +50,23 @@ class LoadedRun:
     config: TrainConfig | None = None
     history: pd.DataFrame = field(default_factory=_empty_history)
     problems: list[str] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)   # settings changed while it trained
+    batches: int | None = None                          # per epoch, to place a change in its epoch
+
+    @property
+    def marks(self) -> list[float]:
+        """Epoch positions of its branch point and of each change made while it trained."""
+        branch = [float(self.info.branch_epoch)] if self.info.branch_of else []
+        return branch + [change_position(c, self.batches) for c in self.changes]
+
+    def marks_text(self) -> str:
+        """In words: where it branched, what was changed when."""
+        parts = [f"branched from {self.info.branch_of} at epoch {self.info.branch_epoch}"] if self.info.branch_of else []
+        for c in self.changes[:3]:
+            parts.append(f"{c['setting']} {c.get('old')}→{c['new']} in epoch {c['epoch']}")
+        if len(self.changes) > 3:
+            parts.append(f"{len(self.changes) - 3} more changes")
+        return " · ".join(parts)
 
     @property
     def name(self) -> str:
@@ -70,6 +87,13 @@ def load_run(store: RunStore, path: Path) -> LoadedRun:
         run.history = record.history()
     except RunStoreError as exc:
         run.problems.append(str(exc))
+    try:
+        run.changes = record.changes()
+        if run.changes:
+            steps = record.steps()
+            run.batches = steps.shape[1] if steps.size else None
+    except RunStoreError as exc:
+        run.problems.append(str(exc))
     return run
 
 
@@ -88,8 +112,8 @@ def curve(run: LoadedRun, metric: str) -> tuple[Series, bool]:
     epochs = [int(e) for e in history["epoch"]] if "epoch" in history else []
     val = _column(history, f"val_{metric}")
     if any(math.isfinite(v) for v in val):
-        return Series(run.name, epochs, val), True
-    return Series(run.name, epochs, _column(history, f"train_{metric}")), False
+        return Series(run.name, epochs, val, run.marks), True
+    return Series(run.name, epochs, _column(history, f"train_{metric}"), run.marks), False
 
 
 def setting_text(config: TrainConfig | None, name: str) -> str:
@@ -167,6 +191,8 @@ class CompareScreen(Screen):
                       f"{info.epochs} ep \u00b7 {info.status}")
             if not has_val and len(run.history):
                 detail += " \u00b7 no validation set: training curve"
+            if run.marks:
+                detail += " \u00b7 " + run.marks_text()
             if run.problems:
                 detail += " \u00b7 " + "; ".join(run.problems)
             entries.append((run.name, detail))
@@ -273,6 +299,8 @@ class RunChartsScreen(Screen):
             epochs, _column(history, "train_loss"), _column(history, "val_loss"))
         self.query_one("#run-charts-acc", MetricChart).set_data(
             epochs, _column(history, "train_acc"), _column(history, "val_acc"))
+        for chart in self.query(MetricChart):
+            chart.set_marks(run.marks)
         info = run.info
         head = Text.assemble((run.name, "bold"), f"  {info.run_id}  ", (info.status, "bold"))
         if run.problems or info.problem:
@@ -285,6 +313,8 @@ class RunChartsScreen(Screen):
                           f"\u00b7 {info.epochs} epochs \u00b7 best val {percent(info.best_val_acc)} \u00b7 "
                           f"test {percent(info.test_acc)}" if isinstance(info.lr, (int, float)) else
                           f"{info.architecture} \u00b7 {info.epochs} epochs")
+            if run.marks:
+                second = Text(f"{run.marks_text()} (grey lines) \u00b7 ").append_text(second)
         for line in (head, second):
             line.no_wrap = True
             line.overflow = "ellipsis"

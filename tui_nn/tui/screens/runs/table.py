@@ -12,6 +12,7 @@ What the screen cannot do itself it posts to the app as ``RunAction(action, path
     "rerun"    train the same configuration again (same seed, so the same result)
     "use"      start a new configuration from this run's (the setup form, filled in)
     "resume"   continue the run for more epochs
+    "branch"   a new run from one of its kept epochs, with some settings changed
 
 ("charts" is handled here: it pushes ``RunChartsScreen``.) The list is read again when
 the screen comes back to the top, so a run started from here shows on return.
@@ -48,7 +49,7 @@ from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, 
                           default_descending, display_name, filter_runs, haystack, marked_in_order,
                           next_column, sort_runs, summary_text)
 
-APP_ACTIONS = ("inspect", "rerun", "use", "resume")
+APP_ACTIONS = ("inspect", "rerun", "use", "resume", "branch")
 MARK = "\u25cf"          # ● in the mark column of a marked run
 FIRST_ROWS = 60          # rows added at once when the table is (re)filled ...
 MORE_ROWS = 200          # ... then this many after each pause
@@ -60,7 +61,7 @@ ARROWS = {False: " \u25b2", True: " \u25bc"}   # ▲ ascending, ▼ descending
 class RunAction(Message):
     """Asks the app to do ``action`` with the run at ``path``; posted to the app.
 
-    ``action`` is one of "inspect", "rerun", "use", "resume" (see the module docstring);
+    ``action`` is one of "inspect", "rerun", "use", "resume", "branch" (see the module docstring);
     ``store`` is the store the run was listed from."""
 
     def __init__(self, action: str, path: Path, store: RunStore | None = None) -> None:
@@ -148,6 +149,8 @@ class RunsScreen(Screen):
                 tooltip="Open the inspection screens on the run's model"),
         Binding("r", "app_action('resume')", "Resume", id="runs-resume", show=False,
                 tooltip="Continue the run for more epochs"),
+        Binding("b", "app_action('branch')", "Branch", id="runs-branch", show=False,
+                tooltip="A new run from one of its kept epochs, with some settings changed"),
         Binding("a", "app_action('rerun')", "Rerun", id="runs-rerun", show=False,
                 tooltip="Train the same configuration again (same seed, same result)"),
         Binding("u", "app_action('use')", "Use config", id="runs-use", show=False,
@@ -572,6 +575,7 @@ class RunsScreen(Screen):
             ("charts", "Charts: loss and accuracy per epoch", "v", True),
             ("inspect", "Inspect the model and its mistakes", "i", not cannot("inspect", info)),
             ("resume", "Resume: train more epochs", "r", not cannot("resume", info)),
+            ("branch", "Branch: a new run from one of its epochs", "b", not cannot("branch", info)),
             ("rerun", "Rerun: same configuration and seed", "a", not cannot("rerun", info)),
             ("use", "Use as a new configuration", "u", not cannot("use", info)),
             ("mark", "Unmark" if str(info.path) in self.marked else "Mark for compare/export", "space", True),

@@ -63,6 +63,11 @@ def display_name(info: RunInfo) -> str:
     return info.name or info.run_id
 
 
+def branch_text(info: RunInfo) -> str:
+    """"parent@12" for a run branched from epoch 12 of parent, else ''."""
+    return f"{cut(info.branch_of, NAME_MAX)}@{info.branch_epoch}" if info.branch_of else ""
+
+
 # ------------------------------------------------------------------- columns
 # (key, header, text of a run, sort value of a run, right-aligned)
 # Metric first: what a user compares and sorts by (best validation and test accuracy, status,
@@ -77,6 +82,9 @@ COLUMNS: list[Column] = [
     # a sweep's trials sort together, in trial order: the sweep as a group
     ("sweep", "sweep", lambda r: f"{r.sweep} #{r.trial}" if r.sweep else "",
      lambda r: (r.sweep.lower(), r.trial if r.trial is not None else -1) if r.sweep else None, False),
+    # a branch sorts after its parent's other branches, by the epoch it left at
+    ("branch", "from", lambda r: branch_text(r), lambda r: (r.branch_of.lower(), r.branch_epoch) if r.branch_of
+     else None, False),
     ("created", "date", lambda r: date(r.created), lambda r: r.created or None, False),
     ("dataset", "dataset", lambda r: r.dataset or DASH, lambda r: r.dataset.lower() or None, False),
     ("architecture", "arch", lambda r: r.architecture or DASH, lambda r: r.architecture or None, False),
@@ -182,7 +190,8 @@ def summary_text(info: RunInfo) -> str:
     """The detail line under the table for a readable run."""
     return (f"{info.architecture or '?'} \u00b7 {info.optimizer} lr {learning_rate(info.lr)} \u00b7 "
             f"batch {info.batch} \u00b7 {epochs(info)} epochs \u00b7 "
-            f"best val {percent(info.best_val_acc)} \u00b7 test {percent(info.test_acc)}")
+            f"best val {percent(info.best_val_acc)} \u00b7 test {percent(info.test_acc)}"
+            + (f" \u00b7 branched from {info.branch_of} at epoch {info.branch_epoch}" if info.branch_of else ""))
 
 
 def marked_in_order(shown: list[RunInfo], marked: set[str], by_key: dict[str, RunInfo]) -> list[Path]:
@@ -193,10 +202,12 @@ def marked_in_order(shown: list[RunInfo], marked: set[str], by_key: dict[str, Ru
 
 
 def cannot(action: str, info: RunInfo) -> str:
-    """Why the app's ``action`` ("inspect", "rerun", "use", "resume") cannot apply to the
+    """Why the app's ``action`` ("inspect", "rerun", "use", "resume", "branch") cannot apply to the
     run, or ''. Cheap checks only; the app checks the rest when it loads the run."""
     name = display_name(info)
     if action in ("rerun", "use") and not info.optimizer:
+        return f"{name}: its configuration cannot be read ({info.problem})"
+    if action == "branch" and not info.optimizer:
         return f"{name}: its configuration cannot be read ({info.problem})"
     if action == "resume" and info.status.live:
         return f"{name} is still training."
