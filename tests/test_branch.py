@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,7 @@ import numpy as np
 import pytest
 
 from tui_nn.datasets import load_embedded_sample
-from tui_nn.runs import Runner, RunRecord, RunSetupError, RunStore
-from tui_nn.runs import epoch_checkpoints
+from tui_nn.runs import Runner, RunRecord, RunSetupError, RunStore, RunStoreError, epoch_checkpoints
 from tui_nn.training import TrainConfig, Trainer
 from tui_nn.training.status import RunStatus
 
@@ -70,6 +70,26 @@ def test_a_branch_with_a_new_learning_rate_shares_the_parents_epochs_up_to_the_b
     assert RunRecord(branch.path).health()["weight_norm"].shape[0] == 4
     # the parent was only read
     assert {p.name: p.stat().st_mtime_ns for p in record.path.iterdir() if p.is_file()} == before
+
+
+def test_a_branch_with_changes_is_made_again_exactly_from_its_record(parent, sample):
+    store, record, _ = parent
+    branch = Runner.branching(store, record.run_id, 2, {"lr": "1e-2", "epochs": "3"}, dataset=sample)
+
+    def change_in_epoch_4(event):
+        if type(event).__name__ == "EpochEnded" and event.epoch == 3:
+            branch.change(dropout="0.3")
+    branch.add_listener(change_in_epoch_4)
+    first = branch.run()
+    again = Runner.retracing(RunRecord(branch.path))
+    assert again["epoch"] == 2 and again["changes"]["epochs"] == "3" and again["replay"][0]["setting"] == "dropout"
+    second = Runner.branching(store, again["path"], again["epoch"], again["changes"], replay=again["replay"],
+                              dataset=sample).run()
+    np.testing.assert_array_equal(second.network.params, first.network.params)
+    assert Runner.retracing(record) is None                       # not a branch
+    shutil.rmtree(record.path)
+    with pytest.raises(RunStoreError, match="which is no longer in"):
+        Runner.retracing(RunRecord(branch.path))
 
 
 def test_branching_refuses_what_it_cannot_do_and_says_what_it_can(parent, sample):

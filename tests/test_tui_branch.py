@@ -3,6 +3,7 @@ a setting changed while training: the real app through Pilot, real runs on the e
 
 from __future__ import annotations
 
+import numpy as np
 from textual.css.query import NoMatches
 
 from fixtures.pilot import wait_for
@@ -10,7 +11,7 @@ from tui_nn.runs import RunRecord
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.runs.branch import BranchRunScreen, default_epoch
 from tui_nn.tui.screens.runs.compare import CompareScreen, RunChartsScreen
-from tui_nn.tui.screens.runs.table import RunsScreen
+from tui_nn.tui.screens.runs.table import RunAction, RunsScreen
 from tui_nn.tui.screens.setup import cached_dataset
 from tui_nn.tui.widgets.charts import MetricChart
 from tui_nn.tui.widgets.run_charts import OverlayChart
@@ -72,6 +73,13 @@ async def test_b_on_a_run_branches_it_from_the_chosen_epoch_with_a_new_learning_
         assert list(mine.epoch) == [1, 2, 3, 4]
         assert mine.iloc[:2].drop(columns=TIMING).equals(theirs.iloc[:2].drop(columns=TIMING))
         assert all(chart.marks == [2.0] for chart in app.training_screen.query(MetricChart))
+        # a rerun of a branch branches again from the same epoch: the same result
+        app.post_message(RunAction("rerun", branch.path))
+        await wait_for(pilot, lambda: app.run_path not in (None, parent, branch.path)
+                       and app.training_screen.view.state == "finished")
+        await app.workers.wait_for_complete()
+        assert RunRecord(app.run_path).meta()["branch"]["epoch"] == 2
+        np.testing.assert_array_equal(RunRecord(app.run_path).network()[0].params, branch.network()[0].params)
 
         # the runs screen shows where it branched; its charts and compare mark the point
         await open_runs(app, pilot)

@@ -107,7 +107,8 @@ def _say_on_stderr(message: str) -> None:
 def export_csv(paths: list[Path], out: str | os.PathLike,
                on_skip: Callable[[str], None] | None = _say_on_stderr) -> ExportedRows:
     """One long table: a row per (run, epoch) with the metrics, the run's status and test
-    loss and accuracy (empty until it has ended), and every hyperparameter as columns. Returns the number of rows written (``.skipped`` lists the damaged runs
+    loss and accuracy (empty until it has ended), the run and epoch a branch left, and every
+    hyperparameter as columns. Returns the number of rows written (``.skipped`` lists the damaged runs
     left out, each also told to ``on_skip``, by default on stderr). Raises
     ``RunStoreError`` with the reasons, writing nothing, when every run given is damaged."""
     frames, skipped = [], []
@@ -135,6 +136,10 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
         hist.insert(2, "status", str(record.info().status))
         hist["test_loss"] = finite_or_none(ended.get("test_loss"))
         hist["test_acc"] = finite_or_none(ended.get("test_acc"))
+        # a branch: the run and epoch it left (its rows up to there are that run's)
+        branch = meta.get("branch") if isinstance(meta.get("branch"), dict) else {}
+        hist["branch_of"] = branch.get("run", "")
+        hist["branch_epoch"] = branch.get("epoch")
         for key, value in cfg.to_dict().items():
             hist[key] = "-".join(map(str, value)) if isinstance(value, list) else value
         add_health_columns(hist, health)

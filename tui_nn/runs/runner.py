@@ -161,7 +161,8 @@ class Runner:
 
     @classmethod
     def branching(cls, store: RunStore, run: str | Path | RunRecord, epoch: int, changes: dict | None = None, *,
-                  name: str | None = None, dataset: Dataset | None = None, listeners: Iterable[Listener] = (),
+                  name: str | None = None, dataset: Dataset | None = None, replay: list[dict] | None = None,
+                  listeners: Iterable[Listener] = (),
                   on_problem: Callable[[str], None] | None = None,
                   load_dataset: Callable[[str], Dataset] = _load_by_name, save_every: float = 30.0,
                   blas_threads: int | None = 1, progress_interval: float = 0.1,
@@ -172,7 +173,8 @@ class Runner:
         to go after ``epoch``, or its own count again). Its folder starts with the run's
         history up to ``epoch`` and names the branch point, so the runs screen and compare
         show where it left the run. With no changes and the default epochs it retraces the run
-        exactly (a cosine schedule runs to epoch + epochs). The parent is only read."""
+        exactly (a cosine schedule runs to epoch + epochs). The parent is only read.
+        ``replay``: changes to make again at their steps (another branch's, to retrace it)."""
         changes = dict(changes or {})
         try:
             parent = run if isinstance(run, RunRecord) else store.open(run)
@@ -187,7 +189,7 @@ class Runner:
             if dataset is None:
                 dataset = load_dataset(config.dataset)
             trainer = Trainer(config, dataset, network=point.network, history=point.history,
-                              resume_state=point.resume_state, blas_threads=blas_threads,
+                              resume_state=point.resume_state, replay=replay, blas_threads=blas_threads,
                               progress_interval=progress_interval)
             meta = parent.meta()
             branch = {"path": str(parent.path), "run": parent.run_id, "name": str(meta.get("name", parent.run_id)),
@@ -203,6 +205,27 @@ class Runner:
                    listeners=listeners, epoch_budget_mb=epoch_budget_mb)
 
     # ---------------------------------------------------------------- events
+    @staticmethod
+    def retracing(record: RunRecord) -> dict | None:
+        """For a branch, how ``branching`` makes it again: {"path", "epoch", "changes",
+        "replay"} (its parent, the epoch, its settings, its live changes); None for a run that
+        is not a branch. Raises RunStoreError when its parent is gone or unreadable."""
+        from ..training.fields import FIELDS
+        from ..training.live import BRANCH_FIELDS
+
+        branch = record.meta().get("branch")
+        if not isinstance(branch, dict):
+            return None
+        epoch = branch.get("epoch")
+        parent = record.path.parent / str(branch.get("run", ""))
+        if not isinstance(epoch, int) or not (parent / "config.json").is_file():
+            raise RunStoreError(f"{record.run_id} branched from {branch.get('run')}, which is no longer "
+                                f"in {record.path.parent}")
+        config = record.config()
+        changes = {name: FIELDS[name].text_of(config) for name in BRANCH_FIELDS if name != "epochs"}
+        changes["epochs"] = str(config.epochs - epoch)
+        return {"path": parent, "epoch": epoch, "changes": changes, "replay": record.changes()}
+
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` with every trainer event, in the training thread,
         after the run folder has recorded it."""

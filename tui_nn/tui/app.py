@@ -149,7 +149,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
                        store: RunStore | None = None, branch: dict | None = None) -> str | None:
         """Show the training screen and start the worker on a new run of ``config``; with
         ``resume_from`` (a run folder), continue that run for ``config.epochs`` more epochs;
-        with ``branch`` ({"path", "epoch", "changes"}), a new run from that run's epoch.
+        with ``branch`` ({"path", "epoch", "changes"[, "replay"]}), a new run from that run's epoch.
         The run is recorded in ``store`` (default: the app's ``run_store``).
         Returns why it could not start, or None."""
         from ..runs import Runner, RunSetupError
@@ -166,7 +166,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         try:
             if branch is not None:
                 runner = Runner.branching(store, branch["path"], branch["epoch"], branch["changes"],
-                                          dataset=dataset, on_problem=warn,
+                                          dataset=dataset, replay=branch.get("replay"), on_problem=warn,
                                           progress_interval=self.progress_interval)
             elif resume_from is None:
                 runner = Runner.new(config, dataset, store=store, on_problem=warn,
@@ -395,7 +395,13 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.call_from_thread(self.notify, f"Can't {action} this run: {exc}", severity="error", timeout=8)
             return
         if action == "rerun":   # the same config and seed: the same result
-            self.call_from_thread(self._start_from_runs, config, dataset, None, store)
+            from ..runs import Runner
+            try:    # a branch is made again from its parent's epoch, its changes replayed
+                again = Runner.retracing(record)
+            except RunStoreError as exc:
+                self.call_from_thread(self.notify, f"Can't rerun this run: {exc}", severity="error", timeout=8)
+                return
+            self.call_from_thread(self._start_from_runs, config, dataset, None, store, branch=again)
         elif action == "resume":
             self.call_from_thread(self._start_from_runs, config.with_changes(epochs=epochs), dataset, path, store)
         elif action == "branch":
