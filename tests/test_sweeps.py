@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tui_nn.runs import RunStore
+from tui_nn.runs import RunRecord, RunStore
 from tui_nn.sweeps import (
     SearchSpace, SpaceError, Sweep, SweepError, SweepSpec, TrialEnded, TrialEpoch, TrialStarted, list_sweeps,
 )
@@ -138,6 +138,9 @@ def test_a_sweep_trains_each_trial_as_a_recorded_run_and_prunes_the_bad_ones(tmp
     for number, event in ended.items():
         assert runs[number].run_id == event.run_id
         assert runs[number].status == ("stopped" if event.state == "pruned" else "finished")
+        # trials keep no per-epoch checkpoints (a sweep makes many runs); the last epoch branches
+        assert not (runs[number].path / "epochs").exists()
+        assert RunRecord(runs[number].path).branch_epochs() == [runs[number].epochs]
     # and the sweep lists as finished, read without Optuna
     [record] = list_sweeps(tmp_path)
     assert (record.name, record.state, record.done, record.total) == ("prune", "finished", 6, 6)

@@ -116,8 +116,11 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
     try:
         config = TrainConfig.from_dict(task["config"])
         dataset = _dataset(config.dataset, task.get("data_dir"))
+        # no per-epoch checkpoints: a sweep makes many runs (a trial's last epoch can still be
+        # branched from, and a branch of it keeps its own)
         runner = Runner.new(config, dataset, store=RunStore(task["runs_dir"]), name=task.get("run_name"),
-                            sweep={"name": task["sweep"], "trial": trial}, listeners=[listener])
+                            sweep={"name": task["sweep"], "trial": trial}, listeners=[listener],
+                            epoch_budget_mb=0)
     except (ConfigError, RunSetupError, Exception) as exc:   # noqa: B014 - any setup failure ends the trial
         end = {"kind": "ended", "trial": trial, "status": "failed", "epochs": 0, "run_id": None,
                "message": str(exc) or exc.__class__.__name__}
