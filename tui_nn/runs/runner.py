@@ -49,6 +49,21 @@ def _load_by_name(name: str) -> Dataset:
     return load_dataset(name)
 
 
+def branch_config(parent: RunRecord, epoch: int, changes: dict | None = None) -> TrainConfig:
+    """The settings of a branch from the end of ``epoch`` of ``parent``: the parent's as at that
+    epoch, with ``changes`` made ({field: text or value}, those ``BRANCH_FIELDS`` names; a
+    refused one raises ConfigError); ``epochs`` is how many more to train, by default the
+    epochs the parent still had to go after ``epoch``, or its own count again."""
+    changes = dict(changes or {})
+    more = changes.pop("epochs", None)
+    config = parse_branch_changes(parent.config_at(epoch), changes)
+    if more is not None:
+        return parse_branch_changes(config, {"epochs": more})
+    own = parent.config().epochs
+    planned = parent.checked_status().get("planned_epochs") or own
+    return config.with_changes(epochs=default_more_epochs(planned, epoch, own))
+
+
 class Runner:
     """One run from start to end. Build it with ``Runner.new`` or ``Runner.resuming``."""
 
@@ -175,17 +190,10 @@ class Runner:
         show where it left the run. With no changes and the default epochs it retraces the run
         exactly (a cosine schedule runs to epoch + epochs). The parent is only read.
         ``replay``: changes to make again at their steps (another branch's, to retrace it)."""
-        changes = dict(changes or {})
         try:
             parent = run if isinstance(run, RunRecord) else store.open(run)
             point = parent.branch_point(epoch)
-            more = changes.pop("epochs", None)
-            config = parse_branch_changes(point.config, changes)
-            if more is not None:
-                config = parse_branch_changes(config, {"epochs": more})
-            else:
-                config = config.with_changes(epochs=default_more_epochs(point.planned_epochs, epoch,
-                                                                        point.config.epochs))
+            config = branch_config(parent, epoch, changes)
             if dataset is None:
                 dataset = load_dataset(config.dataset)
             trainer = Trainer(config, dataset, network=point.network, history=point.history,

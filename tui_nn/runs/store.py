@@ -495,11 +495,17 @@ class RunRecord:
             where = describe_epochs(epochs) if epochs else "none (no epoch was kept)"
             raise RunStoreError(f"{self.run_id} has no checkpoint of epoch {epoch}; it can branch from "
                                 f"epoch {where}")
+        planned = status.get("planned_epochs") or config.epochs
+        return self._point(generation, epoch, self.config_at(epoch), self.history(), planned, None)
+
+    def config_at(self, epoch: int) -> TrainConfig:
+        """The run's settings at the end of ``epoch``: its config with the live changes made
+        up to then."""
+        config = self.config()
         for change in self.changes():
             if change["epoch"] <= epoch:
                 config = config.with_changes(**{change["setting"]: change["new"]})
-        planned = status.get("planned_epochs") or config.epochs
-        return self._point(generation, epoch, config, self.history(), planned, None)
+        return config
 
     def _point(self, generation: Path, epoch: int, config: TrainConfig, history: pd.DataFrame,
                planned: int, best_params: np.ndarray | None) -> ResumePoint:
