@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from ..training.trainer import RunResult
 
 _ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+CHILD_NICENESS = 10   # added to the child's niceness (the UI's process keeps its own)
 
 
 class RunProcess:
@@ -333,6 +334,13 @@ def _history(rows: list[dict]):
 def _child_main(conn, task: dict, log_path: str) -> None:
     """The child: build the run with the run core, train it, report everything over ``conn``."""
     redirect_output(log_path)
+    # Training is background work: when the CPUs are short, the dashboard's UI comes first (in a
+    # thread it got that from the GIL, which favours a pure-Python thread over NumPy's; measured in
+    # the README). An idle core still trains at full speed: niceness only orders who waits.
+    try:
+        os.nice(CHILD_NICENESS)
+    except OSError:
+        pass   # not permitted here: train at our own priority
     from ..datasets.dataset import Dataset
     from ..training.config import ConfigError
     from .runner import Runner
