@@ -18,7 +18,7 @@ from tui_nn.tui.screens.runs.table import RunsScreen
 
 def help_sections(app) -> dict[str, list[str]]:
     """The help text as shown, by section title: each section's lines."""
-    text = str(app.screen.query_one("#help-text", Static).render())
+    text = app.screen.text()
     sections: dict[str, list[str]] = {}
     for block in text.split("\n\n"):
         title, *lines = block.strip("\n").split("\n")
