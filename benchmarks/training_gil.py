@@ -1,11 +1,11 @@
 """What a training run in the dashboard's own process costs its event loop (the GIL).
 
-    python benchmarks/training_gil.py [--seconds 8] [--data DIR] [--switch 0.005,0.001]
+    python benchmarks/training_gil.py [--seconds 8] [--data DIR] [--switch 0.005,0.001] [--work-ms 2]
 
 The default preset (784-512-256-10, Adam, batch 64, elastic) trains on full Fashion-MNIST
 (or the embedded sample) while an asyncio loop in the main thread does what the dashboard's
-loop does between frames: it wakes every 10 ms and runs ~2 ms of pure-Python work (a stand-in
-for handling a key and rendering a frame). Reported per case: the loop's lateness (how much
+loop does: it wakes every 10 ms and runs ``--work-ms`` of pure-Python work (a stand-in for
+handling a key and rendering a frame; 2 ms is a light frame, 50 ms a screen being pushed). Reported per case: the loop's lateness (how much
 later than asked each wake-up ran, p50/p95/max), how long the 2 ms of work took in wall time
 (p50/p95), and the trainer's batches per second. Cases, interleaved round by round:
 
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # as the run core pins it (threadpoolctl)
 
-from tui_nn.training.presets import PRESETS  # noqa: E402
+from tui_nn.training.presets import PRESETS
 
 WAKE_S = 0.010
 WORK_S = 0.002
@@ -55,7 +55,7 @@ def busy(seconds: float) -> None:
         x += 1
 
 
-async def loop_probe(seconds: float) -> tuple[list[float], list[float]]:
+async def loop_probe(seconds: float, work_s: float) -> tuple[list[float], list[float]]:
     late, work = [], []
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -63,7 +63,7 @@ async def loop_probe(seconds: float) -> tuple[list[float], list[float]]:
         await asyncio.sleep(WAKE_S)
         woke = time.perf_counter()
         late.append((woke - asked - WAKE_S) * 1000)
-        busy(WORK_S)
+        busy(work_s)
         work.append((time.perf_counter() - woke) * 1000)
     return late, work
 
@@ -72,19 +72,23 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def run_case(kind: str, config, dataset, seconds: float, switch: float | None) -> dict:
+def run_case(kind: str, config, dataset, seconds: float, switch: float | None, work_s: float = WORK_S) -> dict:
     from tui_nn.runs import Runner
     from tui_nn.training.events import BatchProgress, EpochEnded
 
     batches = {"n": 0, "t0": None, "t1": None}
 
+    per_epoch = _batches_per_epoch(config, dataset)
+
     def count(event) -> None:
+        # batches trained so far: BatchProgress counts within its (1-based) epoch
         if isinstance(event, (BatchProgress, EpochEnded)):
-            done = event.batch if isinstance(event, BatchProgress) else 0
+            done = ((event.epoch - 1) * per_epoch + event.batch if isinstance(event, BatchProgress)
+                    else event.epoch * per_epoch)
             now = time.perf_counter()
             if batches["t0"] is None:
-                batches["t0"], batches["base"] = now, (event.epoch, done)
-            batches["t1"], batches["last"] = now, (event.epoch, done)
+                batches["t0"], batches["base"] = now, done
+            batches["t1"], batches["last"] = now, done
 
     runner = None
     old_switch = sys.getswitchinterval()
@@ -104,7 +108,7 @@ def run_case(kind: str, config, dataset, seconds: float, switch: float | None) -
         while batches["t0"] is None and time.perf_counter() < deadline:
             time.sleep(0.05)
     try:
-        late, work = asyncio.run(loop_probe(seconds))
+        late, work = asyncio.run(loop_probe(seconds, work_s))
     finally:
         if runner is not None:
             runner.stop()
@@ -114,10 +118,7 @@ def run_case(kind: str, config, dataset, seconds: float, switch: float | None) -
            "late_p50": pct(late, 50), "late_p95": pct(late, 95), "late_max": max(late),
            "work_p50": pct(work, 50), "work_p95": pct(work, 95), "batches_per_s": None}
     if runner is not None and batches["t1"] and batches["t1"] > batches["t0"]:
-        n_batches = runner.trainer_batches if hasattr(runner, "trainer_batches") else None
-        (e0, b0), (e1, b1) = batches["base"], batches["last"]
-        per_epoch = n_batches or _batches_per_epoch(config, dataset)
-        row["batches_per_s"] = ((e1 - e0) * per_epoch + (b1 - b0)) / (batches["t1"] - batches["t0"])
+        row["batches_per_s"] = (batches["last"] - batches["base"]) / (batches["t1"] - batches["t0"])
     return row
 
 
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--data", help="Fashion-MNIST IDX directory")
     parser.add_argument("--switch", default="0.005,0.001", help="switch intervals (s) for the thread case")
+    parser.add_argument("--work-ms", default="2", help="milliseconds of work per wake-up (comma-separated: each a case)")
     args = parser.parse_args(argv)
     from tui_nn.datasets import load_dataset
 
@@ -140,23 +142,26 @@ def main(argv: list[str] | None = None) -> int:
     dataset = load_dataset(source)
     config = PRESETS["default"].config.with_changes(dataset=source, epochs=1000)
     switches = [float(s) for s in args.switch.split(",")]
-    print(f"load before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    print(f"training on {source}; the loop wakes every {WAKE_S * 1000:.0f} ms and works {WORK_S * 1000:.0f} ms")
+    print(f"load before: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
+    works = [float(w) / 1000 for w in args.work_ms.split(",")]
+    print(f"training on {source}; the loop wakes every {WAKE_S * 1000:.0f} ms")
     rows: dict[str, list[dict]] = {}
     for _ in range(args.rounds):
-        cases = [("idle", None), *(("thread", s) for s in switches), ("process", None)]
-        for kind, switch in cases:
-            row = run_case(kind, config, dataset, args.seconds, switch)
-            rows.setdefault(row["case"], []).append(row)
-    print(f"load after:  {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    print(f"\n{'case':24} {'late p50':>9} {'p95':>7} {'max':>7} {'2ms work p50':>13} {'p95':>7} {'batches/s':>10}")
+        for work_s in works:
+            cases = [("idle", None), *(("thread", s) for s in switches), ("process", None)]
+            for kind, switch in cases:
+                row = run_case(kind, config, dataset, args.seconds, switch, work_s)
+                row["case"] = f"work {work_s * 1000:g} ms, {row['case']}"
+                rows.setdefault(row["case"], []).append(row)
+    print(f"load after:  {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
+    print(f"\n{'case':36} {'late p50':>9} {'p95':>7} {'max':>7} {'work p50':>9} {'p95':>7} {'batches/s':>10}")
     for case, runs in rows.items():
-        def med(key):
+        def med(key, runs=runs):
             values = [r[key] for r in runs if r[key] is not None]
             return statistics.median(values) if values else None
         bps = med("batches_per_s")
-        print(f"{case:24} {med('late_p50'):9.1f} {med('late_p95'):7.1f} {med('late_max'):7.1f} "
-              f"{med('work_p50'):13.1f} {med('work_p95'):7.1f} {'--' if bps is None else f'{bps:10.0f}':>10}")
+        print(f"{case:36} {med('late_p50'):9.1f} {med('late_p95'):7.1f} {med('late_max'):7.1f} "
+              f"{med('work_p50'):9.1f} {med('work_p95'):7.1f} {'--' if bps is None else f'{bps:10.0f}':>10}")
     print("(milliseconds; medians over rounds)")
     return 0
 

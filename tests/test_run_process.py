@@ -23,7 +23,15 @@ from tui_nn.runs.process import RunProcess
 from tui_nn.runs.store import RunLock
 from tui_nn.training import TrainConfig
 from tui_nn.training.config import ConfigError
-from tui_nn.training.events import BatchProgress, EpochEnded, Paused, Resumed, RunStarted, SettingChanged, Stopped
+from tui_nn.training.events import (
+    BatchProgress,
+    EpochEnded,
+    Paused,
+    Resumed,
+    RunStarted,
+    SettingChanged,
+    Stopped,
+)
 
 CONFIG = TrainConfig(hidden=(16,), epochs=5000, batch_size=64, augment="none", lr=1e-3, optimizer="adam",
                      lr_schedule="constant")

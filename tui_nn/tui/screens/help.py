@@ -40,12 +40,11 @@ class HelpScreen(ModalScreen[None]):
         yield TooSmall()
         with Vertical(id="help-dialog", classes="panel"):
             yield Static("[b]Keys[/]  (escape closes this help)", id="help-title")
-            with VerticalScroll(id="help-body"):
-                # one Static per section: a frame renders only the sections in view, not the
-                # whole list of keys (one Static of it took most of the help's opening)
-                with Vertical(id="help-text"):
-                    for part in self._help_parts():
-                        yield Static(part, classes="help-section")
+            # one Static per section: a frame renders only the sections in view, not the
+            # whole list of keys (one Static of it took most of the help's opening)
+            with VerticalScroll(id="help-body"), Vertical(id="help-text"):
+                for part in self._help_parts():
+                    yield Static(part, classes="help-section")
 
     def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """(title, [(keys, what they do)]) in the order shown."""

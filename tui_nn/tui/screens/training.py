@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from ...datasets import Dataset
 from ...format import UNKNOWN, percent
@@ -28,6 +28,7 @@ from ..messages import (
 )
 from ..styles import css_path
 from ..widgets.charts import MetricChart
+from ..widgets.footer import Footer
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
 
