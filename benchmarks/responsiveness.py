@@ -10,8 +10,8 @@ Method
 ------
 The real ``ScratchnetApp`` runs headless (``App.run_test``, 80x24) and trains the default
 preset (784-512-256-10, Adam, mini-batch 64, dropout, shifts) on full Fashion-MNIST through
-``app.start_training(config, dataset)``, exactly as the Start button does: the same thread
-worker, the same progress messages (every 0.1 s), the same redraw timer, the same run
+``app.start_training(config, dataset)``, exactly as the Start button does: the same child
+process and the thread worker relaying its events, the same progress messages (every 0.1 s), the same redraw timer, the same run
 recording.
 
 *Key latency.* Once the epoch table has two rows (after epoch 2), the benchmark focuses it

@@ -260,8 +260,9 @@ def training_steps() -> list[Step]:
             Step("training esc (close runs)", "Escape", back),
             Step("training b (asks)", "b", shows("Keep training")),
             Step("training n (keep training)", "n", hides("Keep training")),
-            Step("training ^q (asks)", "C-q", shows("Keep training")),
-            Step("training n (keep, after ^q)", "n", hides("Keep training")),
+            # the quit question's answer is "Keep going" (b's is "Keep training")
+            Step("training ^q (asks)", "C-q", shows("Keep going")),
+            Step("training n (keep, after ^q)", "n", hides("Keep going")),
             Step("training ^t (theme)", "C-t", None), Step("training ^t (theme back)", "C-t", None)]
 
 

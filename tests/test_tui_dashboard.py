@@ -13,7 +13,7 @@ import time
 
 from textual.widgets import DataTable, Input, Select, Static
 
-from tui_nn.training.events import RunEnded, Stopped
+from tui_nn.training.events import BatchProgress, EpochEnded, RunEnded, Stopped
 from tui_nn.training.presets import PRESETS
 from tui_nn.tui.app import DARK_THEME, LIGHT_THEME, ScratchnetApp
 from tui_nn.tui.screens.confirm import ConfirmScreen
@@ -251,6 +251,10 @@ async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
     app = ScratchnetApp(progress_interval=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_run(pilot, **LONG_RUN)
+        # what the trainer itself reports (from its process): batches and epochs trained
+        trained: list = []
+        app.runner.add_listener(lambda event: trained.append(event)
+                                if isinstance(event, (BatchProgress, EpochEnded)) else None)
         await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
         assert screen.check_action("pause", ()) and not screen.check_action("resume", ())
 
@@ -258,9 +262,9 @@ async def test_pause_freezes_the_run_resume_continues_stop_keeps_the_weights():
         await wait_until(pilot, lambda: screen.view.state == "paused", what="the pause")
         assert "paused" in text_of(screen.query_one(StatusPanel))
         assert screen.check_action("resume", ()) and not screen.check_action("pause", ())
-        frozen = (len(app.runner.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows))
+        frozen = (len(trained), screen.view.epoch, screen.view.batch, len(screen.rows))
         await pilot.pause(0.4)                                   # several epochs' worth of time
-        assert (len(app.runner.trainer.history_rows), screen.view.epoch, screen.view.batch, len(screen.rows)) == frozen
+        assert (len(trained), screen.view.epoch, screen.view.batch, len(screen.rows)) == frozen
 
         await press_now(pilot, "p")                                    # the same key resumes
         await wait_until(pilot, lambda: screen.view.epoch > frozen[1], what="an epoch after resuming")
@@ -352,6 +356,49 @@ async def test_no_key_stops_a_live_run_without_asking():
         assert app.last_result.status == "stopped"
 
 
+async def test_a_killed_training_process_is_said_on_the_screen_not_waited_for():
+    import os
+    import signal
+
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+        pid = app.runner.pid
+        os.kill(pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: screen.view.state == "failed", what="the death to reach the screen")
+        assert f"the training process (pid {pid}) was killed by signal 9 (SIGKILL)" in screen.notice_text
+        assert "failed" in text_of(screen.query_one(StatusPanel))
+        await wait_until(pilot, lambda: not app.training_active, what="the worker to end")
+        await pilot.pause(0.1)
+        assert not screen.check_action("pause", ()) and not screen.check_action("stop", ())
+        assert app.run_store.info(app.run_path).status == "interrupted"   # resumable from the runs list
+        await press_now(pilot, "b")                                      # nothing trains: no question
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
+
+
+async def test_a_run_that_cannot_start_in_its_process_is_refused_with_the_reason():
+    from tui_nn.runs.store import RunLock
+
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, hidden="16", epochs="1", batch_size="64")
+        await wait_ended(pilot, screen)
+        path = app.run_path
+        await press_now(pilot, "b")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
+        lock = RunLock.take(path)          # another writer holds the run: its child must refuse
+        try:
+            assert app.start_training(screen.config, screen.dataset, resume_from=path) is None
+            await wait_until(pilot, lambda: any("Can't start" in str(n.message) and "is being trained by"
+                                                in str(n.message) for n in app._notifications),
+                             what="the refusal")
+            await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="back to setup")
+            assert not app.training_active
+        finally:
+            lock.release()
+
+
 async def test_the_last_configuration_is_remembered():
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -415,7 +462,7 @@ async def test_help_opens_and_closes():
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = text_of(app.screen.query_one("#help-text", Static))
+        text = app.screen.text()
         for words in ("Everywhere", "Start training with these settings", "Pause training after this batch",
                       "Stop training; the trained weights and the history are kept", "Switch between"):
             assert words in text

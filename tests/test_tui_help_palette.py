@@ -5,7 +5,6 @@ offers what the current screen's ``check_action`` allows right now."""
 from __future__ import annotations
 
 from test_tui_dashboard import LONG_RUN, SMALL_RUN, press_now, setup_screen, start_run, wait_ended, wait_until
-from textual.widgets import Static
 
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.keys import key_names, own_bindings
@@ -18,7 +17,7 @@ from tui_nn.tui.screens.runs.table import RunsScreen
 
 def help_sections(app) -> dict[str, list[str]]:
     """The help text as shown, by section title: each section's lines."""
-    text = str(app.screen.query_one("#help-text", Static).render())
+    text = app.screen.text()
     sections: dict[str, list[str]] = {}
     for block in text.split("\n\n"):
         title, *lines = block.strip("\n").split("\n")
@@ -113,3 +112,18 @@ async def test_the_palette_offers_inspect_on_an_ended_run_and_pause_stop_on_a_ru
         await commands["Inspect"].callback()                 # runs the screen's own action
         await wait_until(pilot, lambda: isinstance(app.screen, MistakesScreen), what="the inspection")
         await pilot.pause(0.1)
+
+
+def test_the_helps_first_opening_does_not_load_pandas():
+    """Reading every screen's keys imports every screen module; none may pull pandas in
+    (0.2-0.6 s, once up to 2 s of the first F1 in a real terminal)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from tui_nn.tui.screens import help_screens\n"
+            "help_screens()\n"
+            "print(sorted(m for m in sys.modules if m == 'pandas'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -17,10 +17,9 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
 
 from .. import __version__
 from ..datasets.dataset import Dataset
@@ -28,6 +27,9 @@ from ..fileio import write_text_atomic
 from ..nn.model_file import save_model
 from ..training.trainer import RunResult
 from .store import HEALTH_PER_LAYER, RunRecord, RunStoreError
+
+if TYPE_CHECKING:   # pandas costs 0.2-0.6 s to import: loaded by an export, not by the help's first opening
+    import pandas as pd
 
 
 def save_run(result: RunResult, out_dir: str | Path, dataset: Dataset) -> Path:
@@ -146,6 +148,7 @@ def export_csv(paths: list[Path], out: str | os.PathLike,
         frames.append(hist)
     if skipped and len(skipped) == len(paths):
         raise RunStoreError("; ".join(f"{run} is damaged: {reason}" for run, reason in skipped))
+    import pandas as pd
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     buf = io.StringIO()
     table.to_csv(buf, index=False)

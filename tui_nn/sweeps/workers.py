@@ -36,19 +36,12 @@ import threading
 import time
 from typing import Any, Callable
 
-BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+from ..spawning import BLAS_ENV, last_line, pin_blas_env, redirect_output, start_pinned
+
 # Tests kill a worker mid-trial: with this set, each trial sleeps this long after each epoch.
 SLOW_EPOCH_ENV = "SCRATCHNET_TEST_TRIAL_EPOCH_SLEEP"
 
 Send = Callable[[dict], None]
-
-
-def pin_blas_env(env: dict | None = None) -> dict:
-    """``env`` (default: os.environ) with BLAS pinned to one thread."""
-    env = os.environ if env is None else env
-    for name in BLAS_ENV:
-        env[name] = "1"
-    return env
 
 
 def resolve_workers(value: str | int, *, dashboard_open: bool = False) -> int:
@@ -152,13 +145,7 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
     ``log_path``, what it prints goes there: a worker started by the dashboard would
     otherwise write over the dashboard's screen (the terminal is its stderr too)."""
     if log_path is not None:
-        try:
-            fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            os.dup2(fd, 1)
-            os.dup2(fd, 2)
-            os.close(fd)
-        except OSError:
-            pass   # an unwritable log must not stop the trials
+        redirect_output(log_path)
     pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
@@ -206,20 +193,6 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
     conn.close()
 
 
-def _last_line(path: str | None, limit: int = 4096) -> str:
-    """The last non-empty line of the workers' log (what a dying worker said), or ''."""
-    if path is None:
-        return ""
-    try:
-        with open(path, "rb") as log:
-            log.seek(0, os.SEEK_END)
-            log.seek(max(0, log.tell() - limit))
-            lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    except OSError:
-        return ""
-    return lines[-1][:200] if lines else ""
-
-
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
@@ -237,16 +210,7 @@ class LocalWorkers:
         parent, child = self._mp.Pipe()
         process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path), daemon=True,
                                    name="sweep-worker")
-        saved = {name: os.environ.get(name) for name in BLAS_ENV}
-        pin_blas_env()   # the child's environment is ours at spawn time
-        try:
-            process.start()
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        start_pinned(process)
         child.close()
         return {"process": process, "conn": parent, "trial": None}
 
@@ -285,7 +249,7 @@ class LocalWorkers:
             if not w["process"].is_alive():
                 messages.extend(self._drain(w))   # what it said before it died
                 if w["trial"] is not None:
-                    said = _last_line(self.log_path)
+                    said = last_line(self.log_path)
                     messages.append({"kind": "lost", "trial": w["trial"], "worker": f"pid {w['process'].pid}",
                                      "reason": f"worker process {w['process'].pid} died "
                                                f"(exit status {w['process'].exitcode})"

@@ -3,10 +3,12 @@
     SetupScreen (default) --start--> TrainingScreen --back--> SetupScreen
     RunsScreen (F2) over any; HelpScreen (? or F1) over any, the current screen's keys first
 
-The run trains in one thread worker owned by the app (a worker dies with its node, and
-the app outlives every screen). The trainer's callback posts each event, wrapped as a
-Message, to the training screen; ``post_message`` is thread-safe, and the UI thread never
-waits for the trainer. Quitting stops the trainer first: it ends within one batch.
+The run trains in a child process (``runs/process.py``: the run core, spawned with BLAS on
+one thread), so it shares neither the GIL nor the UI's core with the event loop. One thread
+worker owned by the app (a worker dies with its node, and the app outlives every screen)
+relays the child's events: each, wrapped as a Message, is posted to the training screen;
+``post_message`` is thread-safe, and the UI thread never waits for the trainer. Quitting
+stops the run first: the child ends within one batch, and the app waits for it to save.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
     # starts, the runs list opens), not before the first screen is drawn: about half of
     # the start-up time was these imports.
     from ..datasets import Dataset
-    from ..runs import Runner, RunStore
+    from ..runs import RunStore
+    from ..runs.process import RunProcess
     from ..training.config import TrainConfig
     from ..training.trainer import RunResult
     from .screens.training import TrainingScreen
@@ -80,7 +83,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.settings = settings or Settings()
         self.redact_timings = redact_timings
         self.progress_interval = progress_interval
-        self.runner: Runner | None = None
+        self.runner: RunProcess | None = None
         self.training_screen: TrainingScreen | None = None
         self.training_worker: Worker | None = None
         self.last_result: RunResult | None = None   # the misclassification browser builds on it
@@ -152,8 +155,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
         with ``branch`` ({"path", "epoch", "changes"[, "replay"]}), a new run from that run's epoch.
         The run is recorded in ``store`` (default: the app's ``run_store``).
         Returns why it could not start, or None."""
-        from ..runs import Runner, RunSetupError
-        from .messages import message_for
+        from ..runs import RunSetupError
+        from ..runs.process import RunProcess
+        from ..training.events import RunStarted
+        from .messages import RunBegan, message_for
         from .screens.training import TrainingScreen
 
         if self.training_active:
@@ -165,26 +170,27 @@ class ScratchnetApp(KeysInOrder, App[None]):
         warn = lambda text: self.call_from_thread(warn_now, text)  # noqa: E731  (from the training thread)
         try:
             if branch is not None:
-                runner = Runner.branching(store, branch["path"], branch["epoch"], branch["changes"],
-                                          dataset=dataset, replay=branch.get("replay"), on_problem=warn,
-                                          progress_interval=self.progress_interval)
+                runner = RunProcess.branching(store, branch["path"], branch["epoch"], branch["changes"],
+                                              dataset=dataset, replay=branch.get("replay"), on_problem=warn,
+                                              progress_interval=self.progress_interval)
             elif resume_from is None:
-                runner = Runner.new(config, dataset, store=store, on_problem=warn,
-                                    progress_interval=self.progress_interval)
+                runner = RunProcess.new(config, dataset, store=store, on_problem=warn,
+                                        progress_interval=self.progress_interval)
             else:
-                runner = Runner.resuming(store, resume_from, epochs=config.epochs, dataset=dataset,
-                                         on_problem=warn, progress_interval=self.progress_interval)
+                runner = RunProcess.resuming(store, resume_from, epochs=config.epochs, dataset=dataset,
+                                             on_problem=warn, progress_interval=self.progress_interval)
         except RunSetupError as exc:
             return str(exc)
-        if runner.problem:
-            warn_now(runner.problem)
         if resume_from is None and branch is None:
             self.settings.save_last_config(config)
-        previous = runner.previous_history
         screen = TrainingScreen(runner.config, dataset, redact_timings=self.redact_timings,
-                                previous=None if previous is None else previous.to_dict("records"),
                                 marks=[] if branch is None else [float(branch["epoch"])])
-        runner.add_listener(lambda event: screen.post_message(message_for(event)))
+
+        def tell(event) -> None:
+            # a continued run's earlier epochs are known once the child has read its folder
+            screen.post_message(RunBegan(event, previous=runner.previous_rows) if isinstance(event, RunStarted)
+                                else message_for(event))
+        runner.add_listener(tell)
         self.runner, self.training_screen = runner, screen
         self._inspection = None
         self.push_screen(screen)
@@ -213,8 +219,9 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.push_screen(MistakesScreen(self._inspection))
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False, description="training")
-    def _train(self, runner: Runner) -> RunResult:
-        # The run reports its own errors as a Failed event; it does not raise.
+    def _train(self, runner: RunProcess) -> RunResult:
+        # The run reports its own errors (and the child's death) as a Failed event; it raises
+        # only RunSetupError, when the child could not build the run.
         return runner.run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -232,10 +239,23 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.last_result = result
             self._record_speed(result)
         elif event.state == WorkerState.ERROR and self.training_screen is not None:
+            from ..runs import RunSetupError
             from .messages import WorkerCrashed
-            self.training_screen.post_message(WorkerCrashed(worker.error))
+            if isinstance(worker.error, RunSetupError):
+                self._run_refused(str(worker.error))
+            else:
+                self.training_screen.post_message(WorkerCrashed(worker.error))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._refresh_bindings_if_shown()
+
+    def _run_refused(self, reason: str) -> None:
+        """The child could not build the run (another process trains it, its folder can't be
+        read): back to where the run was started from, saying why, as a refusal to start."""
+        screen = self.training_screen
+        screen.refused(reason)
+        if self.screen is screen:
+            self.pop_screen()
+        self.notify(f"Can't start: {reason}", severity="error", timeout=8)
 
     def _refresh_bindings_if_shown(self) -> None:
         # A worker can end after the app has closed its last screen (quitting mid-run):
@@ -460,6 +480,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def start_sweep(self, spec, workers: int) -> str | None:
         """Create the sweep ``spec`` in the runs folder and run it on ``workers`` processes,
         showing it live. Returns why it could not start, or None."""
+        from ..spawning import start_resource_tracker
         from ..sweeps import Sweep, SweepError
         from .messages import SweepMessage
         from .screens.sweep import SweepScreen, SweepSetupScreen
@@ -470,7 +491,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
             sweep = Sweep.new(spec, self.run_store.root)
         except SweepError as exc:
             return str(exc)
-        _start_resource_tracker()
+        start_resource_tracker()
         screen = SweepScreen(spec)
         sweep.add_listener(lambda event: screen.post_message(SweepMessage(event)))
         self.sweep, self.sweep_screen = sweep, screen
@@ -529,22 +550,12 @@ class ScratchnetApp(KeysInOrder, App[None]):
         yield SystemCommand("Keys", "Show every key binding", self.action_help)
 
 
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker (which every spawned worker process is handed)
-    with a real stderr. Under Textual ``sys.stderr`` is a capture whose ``fileno()`` is -1,
-    and spawning then fails with 'bad value(s) in fds_to_keep'."""
-    import contextlib
-    import os
-    from multiprocessing import resource_tracker
-
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
-        resource_tracker.ensure_running()
-
-
 def run_app(data_dir: str | None = None, runs_dir: str | None = None, *, headless: bool = False) -> int:
     """Entry point of ``scratchnet-tui`` without a subcommand; ``data_dir`` and ``runs_dir``
     are --data-dir and --runs-dir. Returns the exit status: Textual sets a non-zero return
     code when the app crashed."""
     app = ScratchnetApp(data_dir=data_dir, runs_dir=runs_dir)
     app.run(headless=headless)
+    if app.runner is not None:
+        app.runner.close()   # asked to stop on the way out: let it save, but never wait for ever
     return app.return_code or 0

@@ -1,7 +1,7 @@
 """Textual messages that carry the trainer's events from the training thread to the UI.
 
-The trainer calls one callback, from its own thread, with the plain events of
-``tui_nn.training.events``. ``message_for`` wraps each in a Message so that
+The run (in its child process, ``runs/process.py``) reports the plain events of
+``tui_nn.training.events``; the thread relaying them calls one callback with each. ``message_for`` wraps each in a Message so that
 ``post_message`` (thread-safe) delivers it to the training screen, where ``@on``
 handlers update the widgets on the UI thread.
 """
@@ -22,7 +22,13 @@ class TrainerMessage(Message):
 
 
 class RunBegan(TrainerMessage):
+    """``previous``: the history rows of the epochs a continued run had already trained."""
+
     event: ev.RunStarted
+
+    def __init__(self, event: ev.RunStarted, previous: list[dict] | None = None) -> None:
+        super().__init__(event)
+        self.previous = previous
 
 
 class BatchProgressed(TrainerMessage):

@@ -40,8 +40,11 @@ class HelpScreen(ModalScreen[None]):
         yield TooSmall()
         with Vertical(id="help-dialog", classes="panel"):
             yield Static("[b]Keys[/]  (escape closes this help)", id="help-title")
-            with VerticalScroll(id="help-body"):
-                yield Static(self._help_text(), id="help-text")
+            # one Static per section: a frame renders only the sections in view, not the
+            # whole list of keys (one Static of it took most of the help's opening)
+            with VerticalScroll(id="help-body"), Vertical(id="help-text"):
+                for part in self._help_parts():
+                    yield Static(part, classes="help-section")
 
     def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """(title, [(keys, what they do)]) in the order shown."""
@@ -71,14 +74,20 @@ class HelpScreen(ModalScreen[None]):
                 sections.append((title, entries))
         return sections
 
-    def _help_text(self) -> str:
-        lines: list[str] = []
+    def text(self) -> str:
+        """Everything the help shows, as plain text."""
+        return "\n\n".join(str(section.render()).strip("\n") for section in self.query(".help-section"))
+
+    def _help_parts(self) -> list[str]:
+        """The help as markup, one string per section."""
+        parts: list[str] = []
         for title, entries in self.sections():
-            lines.append(f"[b $text-accent]{escape(title)}[/]")
+            lines = [f"[b $text-accent]{escape(title)}[/]"]
             for keys, text in entries:
                 lines.append(f"  [b]{escape(keys):<{KEY_WIDTH}}[/] {escape(text)}")
             lines.append("")
-        lines += [
+            parts.append("\n".join(lines))
+        lines = [
             "[b $text-accent]Forms and lists[/]",
             f"  [b]{'tab':<{KEY_WIDTH}}[/] next field ([b]shift+tab[/] previous)",
             f"  [b]{'enter':<{KEY_WIDTH}}[/] in a text field: start training; on a choice: open it",
@@ -86,4 +95,5 @@ class HelpScreen(ModalScreen[None]):
             "",
             "The mouse works too: click fields, buttons and the keys in the footer.",
         ]
-        return "\n".join(lines)
+        parts.append("\n".join(lines))
+        return parts

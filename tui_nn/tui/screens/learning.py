@@ -27,13 +27,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from ...runs import RunRecord, RunStoreError
 from ...training.curves import downsample, ema_smooth, steps_in_epochs
 from ..styles import css_path
 from ..widgets.charts import SERIES_COLOURS
+from ..widgets.footer import Footer
 
 FOLLOW_EVERY = 2.0     # seconds between re-reads of a live run's folder
 SMOOTHING = 0.9        # the EMA's beta when smoothing is on

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Validator
 from textual.css.query import NoMatches
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.widgets._select import SelectCurrent
 
 from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
@@ -36,6 +36,7 @@ from ...training.presets import PRESETS
 from ...training.trainer import validation_split
 from ..settings import speed_key
 from ..styles import css_path
+from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.too_small import TooSmall
 from .download import DownloadScreen

@@ -1,8 +1,8 @@
 """The training screen: one run, live. Charts of loss and accuracy per epoch, progress
 inside the epoch, the status panel, a table of per-epoch figures and the controls.
 
-The run itself trains in the app's thread worker; this screen only receives the
-trainer's events as messages (``messages.py``) and shows them. Handlers just record the
+The run itself trains in a child process, relayed by the app's thread worker; this screen
+only receives the trainer's events as messages (``messages.py``) and shows them. Handlers just record the
 numbers; a timer redraws at most four times a second, so a run of many short epochs
 cannot flood the UI.
 """
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from ...datasets import Dataset
 from ...format import UNKNOWN, percent
@@ -28,6 +28,7 @@ from ..messages import (
 )
 from ..styles import css_path
 from ..widgets.charts import MetricChart, change_position
+from ..widgets.footer import Footer
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
 
@@ -152,6 +153,9 @@ class TrainingScreen(Screen):
     @on(RunBegan)
     def _run_began(self, message: RunBegan) -> None:
         event = message.event
+        if getattr(message, "previous", None) and not self.rows:
+            self.rows = list(message.previous)   # a continued run: its epochs so far, shown at once
+            self._charts_dirty = True
         self.architecture = event.architecture
         self.view.state = RunStatus.RUNNING
         self.view.started_at = time.monotonic()
@@ -252,6 +256,12 @@ class TrainingScreen(Screen):
         error = message.error
         self._notice(self.view.state, f"The training worker stopped with an error:\n"
                                f"{error.__class__.__name__}: {error}")
+        self._after_state_change()
+
+    def refused(self, reason: str) -> None:
+        """The run could not start (the app goes back and says why)."""
+        self.view.state = RunStatus.FAILED
+        self._notice(self.view.state, f"Can't start: {reason}")
         self._after_state_change()
 
     def _ended_words(self, how: str, event) -> str:

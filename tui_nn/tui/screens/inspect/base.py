@@ -19,12 +19,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
 from textual.markup import escape
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ....inspection.data import InspectionData
 from ...keys import key_lines, screen_bindings
 from ...styles import css_path
 from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
+from ...widgets.footer import Footer
 from ...widgets.inspect_parts import InspectNav
 from ...widgets.too_small import TooSmall
 

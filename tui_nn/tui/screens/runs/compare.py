@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ....format import percent
 from ....runs.store import RunInfo, RunRecord, RunStore, RunStoreError
@@ -26,6 +26,7 @@ from ....training.config import TrainConfig
 from ....training.fields import format_setting
 from ...styles import css_path
 from ...widgets.charts import MetricChart, change_position
+from ...widgets.footer import Footer
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
 

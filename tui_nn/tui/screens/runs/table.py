@@ -35,12 +35,13 @@ from textual.coordinate import Coordinate
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from ....runs.store import RunInfo, RunStore, RunStoreError
 from ...styles import css_path
+from ...widgets.footer import Footer
 from ...widgets.run_charts import MAX_RUNS
 from ...widgets.too_small import TooSmall
 from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from ....sweeps import SearchSpace, SpaceError, SweepError, SweepSpec, default_name, resolve_workers
 from ....sweeps.space import parse_param
@@ -24,6 +24,7 @@ from ....sweeps.study import METRICS, PRUNERS, SAMPLERS
 from ....training.config import TrainConfig
 from ....training.fields import FIELDS
 from ...styles import css_path
+from ...widgets.footer import Footer
 
 # The fields a sweep usually searches, each with a range worth starting from, and whether
 # it is searched by default. Any other field can be swept from the CLI.

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from ....sweeps import SweepSpec
 from ...messages import SweepMessage
 from ...styles import css_path
 from ...widgets.charts import epoch_ticks
+from ...widgets.footer import Footer
 from ...widgets.run_charts import run_colour, run_marker
 from .trials_model import RUNNING, TrialsModel, format_param
 
