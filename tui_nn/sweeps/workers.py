@@ -39,8 +39,44 @@ from typing import Any, Callable
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Tests kill a worker mid-trial: with this set, each trial sleeps this long after each epoch.
 SLOW_EPOCH_ENV = "SCRATCHNET_TEST_TRIAL_EPOCH_SLEEP"
+# A file: the owner and its workers append "wall-time pid phase detail" lines to it, so the
+# benchmark can say where a sweep's wall time goes (benchmarks/sweeps.py --only phases)
+TRACE_ENV = "SCRATCHNET_SWEEP_TRACE"
 
 Send = Callable[[dict], None]
+
+
+def trace(phase: str, detail: object = "", at: float | None = None) -> None:
+    """One line in the trace file when ``TRACE_ENV`` names one; otherwise nothing."""
+    path = os.environ.get(TRACE_ENV)
+    if not path:
+        return
+    line = f"{time.time() if at is None else at:.6f} {os.getpid()} {phase} {detail}\n".encode()
+    try:   # one O_APPEND write per line: the processes' lines never interleave
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _heavy_modules() -> str:
+    """The costly packages this process has loaded (for the trace)."""
+    import sys
+    return ",".join(m for m in ("numpy", "pandas", "optuna", "distributed", "textual") if m in sys.modules) or "-"
+
+
+def _exec_time() -> float | None:
+    """When this process was started (Linux: /proc), as a wall-clock time; else None."""
+    try:   # its start in clock ticks since boot (field 22), to within a tick (10 ms)
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        since_start = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - since_start
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def pin_blas_env(env: dict | None = None) -> dict:
@@ -124,9 +160,11 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
         send(end)
         return end
     run_id = None if runner.path is None else runner.path.name
+    trace("trial-setup", trial)
     send({"kind": "started", "trial": trial, "run_id": run_id, "worker": where(), "blas_threads": blas_threads()})
     on_runner(runner)
     result = runner.run()
+    trace("trial-trained", trial)
     history = result.history
     best_loss = float(history.val_loss.min()) if len(history) else None
     end = {"kind": "ended", "trial": trial, "status": str(result.status), "epochs": len(history),
@@ -134,6 +172,7 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
            "best_val_loss": _finite(best_loss), "test_acc": _finite(result.end.test_acc),
            "message": getattr(result.end, "message", "") or getattr(result.end, "hint", "")}
     send(end)
+    trace("trial-ended", trial)
     return end
 
 
@@ -157,6 +196,8 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
         except OSError:
             pass   # an unwritable log must not stop the trials
     pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
+    trace("worker-exec", at=_exec_time())
+    trace("worker-main", _heavy_modules())
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
     lock = threading.Lock()
@@ -194,12 +235,15 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
             _dataset(*preload)
         except Exception:   # the trial that needs it will say why
             pass
+        trace("worker-preloaded", _heavy_modules())
     while True:
         task = tasks.get()
         if task is None:
             break
+        trace("task", task["trial"])
         run_trial(task, send, on_runner=lambda runner, trial=task["trial"]: hold(runner, trial))
         hold(None, None)   # its "ended" message tells the owner this worker is free
+    trace("worker-quit", _heavy_modules())
     conn.close()
 
 
@@ -236,8 +280,10 @@ class LocalWorkers:
                                    name="sweep-worker")
         saved = {name: os.environ.get(name) for name in BLAS_ENV}
         pin_blas_env()   # the child's environment is ours at spawn time
+        trace("spawn")
         try:
             process.start()
+            trace("spawned", process.pid)
         finally:
             for name, value in saved.items():
                 if value is None:
@@ -304,6 +350,7 @@ class LocalWorkers:
         return out
 
     def close(self, timeout: float = 10.0) -> None:
+        trace("close")
         for w in self._workers:
             try:
                 w["conn"].send(("quit",))
@@ -316,6 +363,7 @@ class LocalWorkers:
                 w["process"].kill()
                 w["process"].join(1)
             w["conn"].close()
+        trace("closed")
 
 
 # ----------------------------------------------------------------------- Dask
