@@ -48,11 +48,11 @@ def test_a_local_worker_loads_no_dask_nor_optuna_and_its_dataset_once(tmp_path, 
 def test_a_closed_worker_exits_cleanly_with_its_log_written(tmp_path):
     log = tmp_path / "workers.log"
     workers = LocalWorkers(2, preload=("mnist-sample", None), log_path=log)
-    processes = [w["process"] for w in workers._workers]
     config = TINY.to_dict()
     for trial in (0, 1):
         workers.submit({"trial": trial, "sweep": "s", "config": config, "runs_dir": str(tmp_path),
                         "run_name": f"s #{trial}"})
+    processes = [w["process"] for w in workers._workers]
     deadline, ended = time.monotonic() + 120, set()
     while ended != {0, 1}:
         assert time.monotonic() < deadline

@@ -13,9 +13,15 @@ Messages: ``started`` (trial, run_id, worker), ``epoch`` (trial, epoch, epochs, 
 val_loss, ...), ``ended`` (trial, status, epochs, best_val_acc, best_val_loss, test_acc,
 message) and ``lost`` (trial, worker, reason): the process or Dask worker running it died.
 
-``LocalWorkers`` keeps long-lived processes (spawn, never fork), each with BLAS pinned to
-one thread before NumPy loads: two workers with two BLAS threads each on two cores are 10x
-slower than with one (perf-notes). Each talks to the owner over its own pipe, so a worker
+``LocalWorkers`` keeps long-lived processes, each with BLAS pinned to one thread before
+NumPy loads: two workers with two BLAS threads each on two cores are 10x slower than with
+one (perf-notes). They are never forked from the owner (whose threads, the dashboard's, a
+fork would copy mid-flight): where the platform has it, from multiprocessing's fork server,
+a fresh single-threaded interpreter started (BLAS pinned) at the first sweep, that has
+imported what a trial needs once (``WORKER_PRELOAD``, 0.7-1 s) and stays for the owner's
+later sweeps, so their workers start in the time their dataset takes to load; elsewhere
+spawned, each a fresh interpreter. A worker takes the owner's environment as it is when the
+worker starts (the fork server's is that of its own start). Each talks to the owner over its own pipe, so a worker
 killed mid-message can corrupt nothing shared, and the owner sees a death at once (the
 process's sentinel). A worker whose owner dies sees its pipe close and stops its trial.
 
@@ -29,6 +35,7 @@ This module imports neither NumPy nor Dask at the top: a spawned worker pins BLA
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import socket
@@ -44,6 +51,9 @@ SLOW_EPOCH_ENV = "SCRATCHNET_TEST_TRIAL_EPOCH_SLEEP"
 TRACE_ENV = "SCRATCHNET_SWEEP_TRACE"
 
 Send = Callable[[dict], None]
+# What every local worker imports before its first trial, loaded once in the fork server:
+# the trial's code (NumPy with it), and pandas (the embedded sample's CSV reader, a run's history)
+WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl", "pandas")
 
 
 def trace(phase: str, detail: object = "", at: float | None = None) -> None:
@@ -77,6 +87,22 @@ def _exec_time() -> float | None:
         return time.time() - since_start
     except (OSError, ValueError, IndexError, AttributeError):
         return None
+
+
+@contextlib.contextmanager
+def _blas_pinned():
+    """This process's environment with BLAS pinned, for the duration (a child started now
+    inherits it); as it was afterwards."""
+    saved = {name: os.environ.get(name) for name in BLAS_ENV}
+    pin_blas_env()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def pin_blas_env(env: dict | None = None) -> dict:
@@ -187,11 +213,15 @@ def _finite(value):
 
 
 # ------------------------------------------------------------ local processes
-def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None) -> None:
+def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None, env: dict | None = None) -> None:
     """A worker process: trains the trials the owner sends, one at a time. ``preload``
     (dataset name, data dir) is loaded while the owner is still setting up. With
     ``log_path``, what it prints goes there: a worker started by the dashboard would
-    otherwise write over the dashboard's screen (the terminal is its stderr too)."""
+    otherwise write over the dashboard's screen (the terminal is its stderr too). ``env``:
+    the owner's environment when it started this worker (a fork server's is older)."""
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
     if log_path is not None:
         try:
             fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -200,7 +230,7 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
             os.close(fd)
         except OSError:
             pass   # an unwritable log must not stop the trials
-    pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
+    pin_blas_env()   # before anything imports NumPy (when spawned: a fresh interpreter)
     trace("worker-exec", at=_exec_time())
     trace("worker-main", _heavy_modules())
     current = {"runner": None, "trial": None}
@@ -280,47 +310,71 @@ class LocalWorkers:
 
     def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None):
         import multiprocessing as mp
-        self._mp = mp.get_context("spawn")
         self.n = n
         self._preload = preload
         self.log_path = None if log_path is None else str(log_path)   # the workers' stdout and stderr
         self._workers: list[dict] = []     # {process, conn, trial}
-        for _ in range(n):
-            self._workers.append(self._start())
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        if "forkserver" not in mp.get_all_start_methods():
+            self._mp = mp.get_context("spawn")
+            for _ in range(n):
+                self._workers.append(self._start())
+            return
+        from multiprocessing import forkserver
+        self._mp = mp.get_context("forkserver")
+        # only read when the server starts (the first sweep); never '__main__': the
+        # owner's main module (the dashboard) is no worker's business
+        self._mp.set_forkserver_preload(list(WORKER_PRELOAD))
+        with _blas_pinned():
+            forkserver.ensure_running()   # returns at once; a new server imports as we go on
+        # A start waits until the server has forked (after its imports, the first time): in a
+        # thread, so that the owner sets up its study meanwhile
+        self._starting = threading.Thread(target=self._start_all, name="sweep-workers-start", daemon=True)
+        self._starting.start()
+
+    def _start_all(self) -> None:
+        try:
+            for _ in range(self.n):
+                self._workers.append(self._start())
+        except BaseException as exc:   # said by the first call that needs the workers
+            self._start_error = exc
+
+    def _started(self) -> list[dict]:
+        """The workers, once all are started."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_error is not None:
+                raise self._start_error
+        return self._workers
 
     def _start(self) -> dict:
         parent, child = self._mp.Pipe()
-        process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path), daemon=True,
-                                   name="sweep-worker")
-        saved = {name: os.environ.get(name) for name in BLAS_ENV}
-        pin_blas_env()   # the child's environment is ours at spawn time
+        env = {**os.environ, **{name: "1" for name in BLAS_ENV}}
+        process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path, env),
+                                   daemon=True, name="sweep-worker")
         trace("spawn")
-        try:
+        with _blas_pinned():   # a spawned child's environment, or a restarted fork server's, is ours now
             process.start()
-            trace("spawned", process.pid)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        trace("spawned", process.pid)
         child.close()
         return {"process": process, "conn": parent, "trial": None}
 
     @property
     def pids(self) -> list[int]:
-        return [w["process"].pid for w in self._workers]
+        return [w["process"].pid for w in self._started()]
 
     def free(self) -> int:
-        return sum(1 for w in self._workers if w["trial"] is None)
+        return sum(1 for w in self._started() if w["trial"] is None)
 
     def submit(self, task: dict) -> None:
-        worker = next(w for w in self._workers if w["trial"] is None)
+        worker = next(w for w in self._started() if w["trial"] is None)
         worker["trial"] = task["trial"]
         worker["conn"].send(("run", task))
 
     def stop_trial(self, trial: int) -> None:
-        for w in self._workers:
+        for w in self._started():
             if w["trial"] == trial:
                 try:
                     w["conn"].send(("stop", trial))
@@ -330,7 +384,7 @@ class LocalWorkers:
     def poll(self, timeout: float) -> list[dict]:
         from multiprocessing.connection import wait
         waitables = {}
-        for w in self._workers:
+        for w in self._started():
             waitables[w["conn"]] = w
             waitables[w["process"].sentinel] = w
         messages = []
@@ -365,6 +419,9 @@ class LocalWorkers:
 
     def close(self, timeout: float = 10.0) -> None:
         trace("close")
+        if self._starting is not None:
+            self._starting.join()          # whatever it started is closed below
+            self._starting = None
         for w in self._workers:
             try:
                 w["conn"].send(("quit",))
