@@ -4,6 +4,9 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
 - throughput: the same 8 trials (random sampler, fixed seed: the same parameters and seeds
   each time) with ``--workers 1`` and ``--workers 2``, interleaved, ``--repeat`` times; wall
   time from ``Sweep.run`` to its return, worker start-up included. Goal: ratio <= 0.6.
+  Twice: cold, each sweep in a fresh process (as ``scratchnet-tui sweep`` runs one), and
+  warm, in this process after an untimed one-trial sweep (as the dashboard's later sweeps
+  run: the owner has imported Optuna, and the workers' fork server is up).
 - overhead: the owner's time in Optuna and the sweep's files (``Sweep.bookkeeping_seconds``:
   ask, tell, report, should_prune, summary.json) against the trials' training time, for the
   default preset's network (784-512-256-10, Adam, mini-batch 64, shifts; ``--overhead-epochs``
@@ -26,13 +29,14 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from tui_nn.runs import Runner, RunStore
 from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec
-from tui_nn.sweeps.workers import TRACE_ENV
 from tui_nn.training import TrainConfig
 from tui_nn.training.presets import get_preset
 
@@ -52,17 +56,33 @@ THROUGHPUT_BASE = TrainConfig(hidden=(256, 128), epochs=5, seed=0)
 THROUGHPUT_SPACE = ["lr=log:1e-3:1e-2"]
 
 
-def throughput(repeat: int) -> dict:
-    base, space = THROUGHPUT_BASE, THROUGHPUT_SPACE
-    walls = {1: [], 2: []}
-    for _ in range(repeat):
-        for workers in (1, 2):
-            wall, result, _ = timed_sweep(f"w{workers}", base, space, 8, workers, sampler="random")
-            assert result.counts.get("complete") == 8, result.counts
-            walls[workers].append(wall)
-    one, two = statistics.median(walls[1]), statistics.median(walls[2])
-    return {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs", "workers_1_s": walls[1], "workers_2_s": walls[2],
-            "ratio": two / one}
+def throughput_sweep(workers: int) -> float:
+    """Wall seconds of the throughput sweep with ``workers``."""
+    wall, result, _ = timed_sweep(f"w{workers}", THROUGHPUT_BASE, THROUGHPUT_SPACE, 8, workers, sampler="random")
+    assert result.counts.get("complete") == 8, result.counts
+    return wall
+
+
+def cold_sweep(workers: int) -> float:
+    """``throughput_sweep`` in a fresh Python process (nothing imported, no fork server)."""
+    out = subprocess.run([sys.executable, __file__, "--one-sweep", str(workers)], capture_output=True, text=True,
+                         check=True, timeout=600)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def throughput(repeat: int, modes: tuple = ("cold", "warm")) -> dict:
+    out = {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs"}
+    if "warm" in modes:
+        timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
+    for mode in modes:
+        run = cold_sweep if mode == "cold" else throughput_sweep
+        walls = {1: [], 2: []}
+        for _ in range(repeat):
+            for workers in (1, 2):
+                walls[workers].append(run(workers))
+        one, two = statistics.median(walls[1]), statistics.median(walls[2])
+        out[mode] = {"workers_1_s": walls[1], "workers_2_s": walls[2], "ratio": two / one}
+    return out
 
 
 def read_trace(path: Path) -> list[tuple[float, int, str, str]]:
@@ -128,6 +148,7 @@ def phase_breakdown(events: list, owner: int) -> dict:
 
 
 def phases() -> dict:
+    from tui_nn.sweeps.workers import TRACE_ENV
     out = {}
     for workers in (1, 2):
         trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
@@ -191,17 +212,25 @@ def main() -> None:
     parser.add_argument("--overhead-epochs", type=int, default=10)
     parser.add_argument("--quality-trials", type=int, default=30)
     parser.add_argument("--quality-epochs", type=int, default=8)
+    parser.add_argument("--throughput-modes", default="cold,warm", help="cold, warm or both (see above)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)   # cold_sweep's child
     args = parser.parse_args()
+    if args.one_sweep:
+        print(throughput_sweep(args.one_sweep))
+        return
     parts = set(args.only.split(","))
     figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
     if not args.json:
         print(f"load average before: {figures['load_average_before']} on {figures['cpus']} CPUs", flush=True)
     if "throughput" in parts:
-        figures["throughput"] = t = throughput(args.repeat)
+        modes = tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(","))
+        figures["throughput"] = t = throughput(args.repeat, modes)
         if not args.json:
-            print(f"throughput: 8 trials, workers=1 {[round(x, 1) for x in t['workers_1_s']]} s, workers=2 "
-                  f"{[round(x, 1) for x in t['workers_2_s']]} s: ratio {t['ratio']:.2f} (goal <= 0.6)", flush=True)
+            for mode in modes:
+                print(f"throughput, {mode}: 8 trials, workers=1 {[round(x, 2) for x in t[mode]['workers_1_s']]} s, "
+                      f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
+                      f"(goal <= 0.6)", flush=True)
     if "phases" in parts:
         figures["phases"] = ph = phases()
         if not args.json:

@@ -337,7 +337,7 @@ class LocalWorkers:
         try:
             for _ in range(self.n):
                 self._workers.append(self._start())
-        except BaseException as exc:   # said by the first call that needs the workers
+        except BaseException as exc:   # noqa: BLE001 - raised again by the first call that needs the workers
             self._start_error = exc
 
     def _started(self) -> list[dict]:
