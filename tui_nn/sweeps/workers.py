@@ -231,7 +231,9 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
         except OSError:
             pass   # an unwritable log must not stop the trials
     pin_blas_env()   # before anything imports NumPy (when spawned: a fresh interpreter)
-    trace("worker-exec", at=_exec_time())
+    started = _exec_time()
+    if started is not None:
+        trace("worker-exec", at=started)
     trace("worker-main", _heavy_modules())
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
