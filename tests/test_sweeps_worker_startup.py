@@ -4,7 +4,10 @@ owner closes it. Checked on real worker processes through the sweep's phase trac
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+
+import pytest
 
 from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec
 from tui_nn.sweeps.workers import TRACE_ENV, LocalWorkers
@@ -45,9 +48,14 @@ def test_a_local_worker_loads_no_dask_nor_optuna_and_its_dataset_once(tmp_path, 
     assert owner.index("close") < owner.index("closed") < owner.index("run-end")
 
 
-def test_a_closed_worker_exits_cleanly_with_its_log_written(tmp_path):
+@pytest.mark.parametrize("start_method", [
+    pytest.param("forkserver", marks=pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                                                        reason="no fork server on this platform")),
+    "spawn",                                   # where there is no fork server
+])
+def test_a_closed_worker_exits_cleanly_with_its_log_written(tmp_path, start_method):
     log = tmp_path / "workers.log"
-    workers = LocalWorkers(2, preload=("mnist-sample", None), log_path=log)
+    workers = LocalWorkers(2, preload=("mnist-sample", None), log_path=log, start_method=start_method)
     config = TINY.to_dict()
     for trial in (0, 1):
         workers.submit({"trial": trial, "sweep": "s", "config": config, "runs_dir": str(tmp_path),
@@ -60,3 +68,4 @@ def test_a_closed_worker_exits_cleanly_with_its_log_written(tmp_path):
     workers.close(timeout=30)
     assert [p.exitcode for p in processes] == [0, 0]          # left on its own, not killed
     assert log.exists()
+    assert workers._mp.get_start_method() == start_method

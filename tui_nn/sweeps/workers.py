@@ -310,7 +310,9 @@ def _last_line(path: str | None, limit: int = 4096) -> str:
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
-    def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None):
+    def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None,
+                 start_method: str | None = None):
+        """``start_method``: "forkserver" (the default where the platform has it) or "spawn"."""
         import multiprocessing as mp
         self.n = n
         self._preload = preload
@@ -318,18 +320,22 @@ class LocalWorkers:
         self._workers: list[dict] = []     # {process, conn, trial}
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
-        if "forkserver" not in mp.get_all_start_methods():
-            self._mp = mp.get_context("spawn")
+        self._mp = mp.get_context("spawn")
+        if (start_method or "forkserver") == "forkserver" and "forkserver" in mp.get_all_start_methods():
+            from multiprocessing import forkserver
+            # only read when the server starts (the first sweep); never '__main__': the
+            # owner's main module (the dashboard) is no worker's business
+            forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
+            try:
+                with _blas_pinned():
+                    forkserver.ensure_running()   # returns at once; a new server imports as we go on
+                self._mp = mp.get_context("forkserver")
+            except OSError:   # no server (a socket refused): spawn each worker
+                pass
+        if self._mp.get_start_method() == "spawn":
             for _ in range(n):
                 self._workers.append(self._start())
             return
-        from multiprocessing import forkserver
-        self._mp = mp.get_context("forkserver")
-        # only read when the server starts (the first sweep); never '__main__': the
-        # owner's main module (the dashboard) is no worker's business
-        self._mp.set_forkserver_preload(list(WORKER_PRELOAD))
-        with _blas_pinned():
-            forkserver.ensure_running()   # returns at once; a new server imports as we go on
         # A start waits until the server has forked (after its imports, the first time): in a
         # thread, so that the owner sets up its study meanwhile
         self._starting = threading.Thread(target=self._start_all, name="sweep-workers-start", daemon=True)
