@@ -4,15 +4,23 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
 - throughput: the same 8 trials (random sampler, fixed seed: the same parameters and seeds
   each time) with ``--workers 1`` and ``--workers 2``, interleaved, ``--repeat`` times; wall
   time from ``Sweep.run`` to its return, worker start-up included. Goal: ratio <= 0.6.
+  Twice: cold, each sweep in a fresh process (as ``scratchnet-tui sweep`` runs one), and
+  warm, in this process after an untimed one-trial sweep (as the dashboard's later sweeps
+  run: the owner has imported Optuna, and the workers' fork server is up).
 - overhead: the owner's time in Optuna and the sweep's files (``Sweep.bookkeeping_seconds``:
   ask, tell, report, should_prune, summary.json) against the trials' training time, for the
   default preset's network (784-512-256-10, Adam, mini-batch 64, shifts; ``--overhead-epochs``
   of its 100 epochs). Goal: < 5%.
+- phases: the throughput sweep once with each worker count, traced (``TRACE_ENV``: the owner
+  and each worker log timestamped phases), and where the wall time went: the owner's
+  set-up (spawning, Optuna, the study), each worker's start (interpreter and imports, the
+  dataset), its trials (set-up, training, finishing), its idle time between trials (the
+  owner's tell/ask and the pipe), and the close at the end.
 - quality: a 30-trial TPE sweep over lr, hidden sizes, batch size and dropout, without and
   with median pruning: the best trial's held-out test accuracy beside the default preset's
   (same epochs), and the epochs each sweep trained in all.
 
-Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality] [--repeat 2] [--json]
+Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality,phases] [--repeat 2] [--json]
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,18 +52,130 @@ def timed_sweep(name: str, base: TrainConfig, space: list[str], trials: int, wor
     return wall, result, runs
 
 
-def throughput(repeat: int) -> dict:
-    base = TrainConfig(hidden=(256, 128), epochs=5, seed=0)
-    space = ["lr=log:1e-3:1e-2"]
-    walls = {1: [], 2: []}
-    for _ in range(repeat):
-        for workers in (1, 2):
-            wall, result, _ = timed_sweep(f"w{workers}", base, space, 8, workers, sampler="random")
-            assert result.counts.get("complete") == 8, result.counts
-            walls[workers].append(wall)
-    one, two = statistics.median(walls[1]), statistics.median(walls[2])
-    return {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs", "workers_1_s": walls[1], "workers_2_s": walls[2],
-            "ratio": two / one}
+THROUGHPUT_BASE = TrainConfig(hidden=(256, 128), epochs=5, seed=0)
+THROUGHPUT_SPACE = ["lr=log:1e-3:1e-2"]
+
+
+def throughput_sweep(workers: int) -> float:
+    """Wall seconds of the throughput sweep with ``workers``."""
+    wall, result, _ = timed_sweep(f"w{workers}", THROUGHPUT_BASE, THROUGHPUT_SPACE, 8, workers, sampler="random")
+    assert result.counts.get("complete") == 8, result.counts
+    return wall
+
+
+def cold_sweep(workers: int) -> float:
+    """``throughput_sweep`` in a fresh Python process (nothing imported, no fork server)."""
+    out = subprocess.run([sys.executable, __file__, "--one-sweep", str(workers)], capture_output=True, text=True,
+                         check=True, timeout=600)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def throughput(repeat: int, modes: tuple = ("cold", "warm")) -> dict:
+    out = {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs"}
+    if "warm" in modes:
+        timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
+    for mode in modes:
+        run = cold_sweep if mode == "cold" else throughput_sweep
+        walls = {1: [], 2: []}
+        for _ in range(repeat):
+            for workers in (1, 2):
+                walls[workers].append(run(workers))
+        one, two = statistics.median(walls[1]), statistics.median(walls[2])
+        out[mode] = {"workers_1_s": walls[1], "workers_2_s": walls[2], "ratio": two / one}
+    return out
+
+
+def read_trace(path: Path) -> list[tuple[float, int, str, str]]:
+    events = []
+    for line in path.read_text().splitlines():
+        at, pid, phase, *detail = line.split(" ", 3)
+        events.append((float(at), int(pid), phase, detail[0] if detail else ""))
+    return sorted(events)
+
+
+def phase_breakdown(events: list, owner: int) -> dict:
+    """Seconds from the start of ``Sweep.run``: the owner's milestones, and per worker its
+    start-up, trials and idle time (see the module docstring)."""
+    t0 = next(at for at, pid, phase, _ in events if pid == owner and phase == "run")
+    first = {}
+    for at, pid, phase, _ in events:
+        if pid == owner:
+            first.setdefault(phase, at - t0)
+    out = {"owner": {key: round(first[key], 3) for key in ("backend-ready", "study-ready", "submit", "close", "closed",
+                                                        "run-end") if key in first},
+           "workers": []}
+    gots = [(at - t0, detail) for at, pid, phase, detail in events if pid == owner and phase == "got"]
+    submits = [(at - t0, detail) for at, pid, phase, detail in events if pid == owner and phase == "submit"]
+    asks = [at - t0 for at, pid, phase, _ in events if pid == owner and phase == "ask"]
+    # owner's turnaround: an "ended" received -> the next trial submitted (tell, summary, ask)
+    turnaround = []
+    for at, detail in gots:
+        if detail.startswith("ended"):
+            later = [s for s, _ in submits if s >= at]
+            if later:
+                turnaround.append(later[0] - at)
+    out["owner"]["ask_to_submit_s"] = round(sum(s - a for a, (s, _) in zip(asks, submits)), 3)
+    out["owner"]["ended_to_next_submit_s"] = [round(x, 3) for x in turnaround]
+    for pid in sorted({pid for _, pid, _, _ in events if pid != owner}):
+        mine = [(at - t0, phase, detail) for at, p, phase, detail in events if p == pid]
+        at = {}
+        for when, phase, _ in mine:
+            at.setdefault(phase, when)
+        trials, idle, last_end = [], [], None
+        for when, phase, detail in mine:
+            if phase == "task":
+                trials.append({"trial": int(detail), "task": when})
+                if last_end is not None:
+                    idle.append(when - last_end)
+            elif phase in ("trial-setup", "trial-trained", "trial-ended") and trials:
+                trials[-1][phase] = when
+                if phase == "trial-ended":
+                    last_end = when
+        w = {"pid": pid, "exec": at.get("worker-exec"), "main": at.get("worker-main"),
+             "preloaded": at.get("worker-preloaded"), "first_task": trials[0]["task"] if trials else None,
+             "quit": at.get("worker-quit"),
+             "modules_at_main": next((d for _, p, d in mine if p == "worker-main"), ""),
+             "modules_at_quit": next((d for _, p, d in mine if p == "worker-quit"), ""),
+             "trials": len(trials),
+             "setup_s": sum(t["trial-setup"] - t["task"] for t in trials if "trial-setup" in t),
+             "training_s": sum(t["trial-trained"] - t["trial-setup"] for t in trials if "trial-trained" in t),
+             "finishing_s": sum(t["trial-ended"] - t["trial-trained"] for t in trials if "trial-ended" in t),
+             "first_trial_s": [round(t.get(k, float("nan")) - t["task"], 3)
+                               for t in trials[:1] for k in ("trial-setup", "trial-trained", "trial-ended")],
+             "idle_between_s": round(sum(idle), 3), "last_end": last_end}
+        out["workers"].append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in w.items()})
+    return out
+
+
+def phases() -> dict:
+    from tui_nn.sweeps.workers import TRACE_ENV
+    out = {}
+    for workers in (1, 2):
+        trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
+        os.environ[TRACE_ENV] = str(trace)
+        try:
+            wall, result, _ = timed_sweep(f"p{workers}", THROUGHPUT_BASE, THROUGHPUT_SPACE, 8, workers,
+                                          sampler="random")
+        finally:
+            del os.environ[TRACE_ENV]
+        assert result.counts.get("complete") == 8, result.counts
+        out[f"workers_{workers}"] = {"wall_s": round(wall, 3), **phase_breakdown(read_trace(trace), os.getpid())}
+    return out
+
+
+def print_phases(figures: dict) -> None:
+    for key, p in figures.items():
+        o = p["owner"]
+        print(f"phases, {key}: wall {p['wall_s']:.2f} s; owner: workers spawned at {o.get('backend-ready')}, "
+              f"study ready {o.get('study-ready')}, first submit {o.get('submit')}, close {o.get('close')}"
+              f"->{o.get('closed')}, run ends {o.get('run-end')}; ask->submit {o['ask_to_submit_s']} s in all; "
+              f"ended->next submit {o['ended_to_next_submit_s']}")
+        for w in p["workers"]:
+            print(f"  worker {w['pid']}: exec {w['exec']}, main {w['main']} [{w['modules_at_main']}], preloaded "
+                  f"{w['preloaded']}, first task {w['first_task']} (setup/trained/ended {w['first_trial_s']}), "
+                  f"{w['trials']} trials: setup {w['setup_s']:.2f} + training {w['training_s']:.2f} + finishing "
+                  f"{w['finishing_s']:.2f} s, idle between {w['idle_between_s']} s, last ended {w['last_end']}, "
+                  f"quit {w['quit']} [{w['modules_at_quit']}]")
 
 
 def overhead(epochs: int) -> dict:
@@ -90,17 +212,29 @@ def main() -> None:
     parser.add_argument("--overhead-epochs", type=int, default=10)
     parser.add_argument("--quality-trials", type=int, default=30)
     parser.add_argument("--quality-epochs", type=int, default=8)
+    parser.add_argument("--throughput-modes", default="cold,warm", help="cold, warm or both (see above)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)   # cold_sweep's child
     args = parser.parse_args()
+    if args.one_sweep:
+        print(throughput_sweep(args.one_sweep))
+        return
     parts = set(args.only.split(","))
     figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
     if not args.json:
         print(f"load average before: {figures['load_average_before']} on {figures['cpus']} CPUs", flush=True)
     if "throughput" in parts:
-        figures["throughput"] = t = throughput(args.repeat)
+        modes = tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(","))
+        figures["throughput"] = t = throughput(args.repeat, modes)
         if not args.json:
-            print(f"throughput: 8 trials, workers=1 {[round(x, 1) for x in t['workers_1_s']]} s, workers=2 "
-                  f"{[round(x, 1) for x in t['workers_2_s']]} s: ratio {t['ratio']:.2f} (goal <= 0.6)", flush=True)
+            for mode in modes:
+                print(f"throughput, {mode}: 8 trials, workers=1 {[round(x, 2) for x in t[mode]['workers_1_s']]} s, "
+                      f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
+                      f"(goal <= 0.6)", flush=True)
+    if "phases" in parts:
+        figures["phases"] = ph = phases()
+        if not args.json:
+            print_phases(ph)
     if "overhead" in parts:
         figures["overhead"] = o = overhead(args.overhead_epochs)
         if not args.json:

@@ -102,10 +102,13 @@ def test_workers_auto_is_one_per_cpu_less_the_dashboards():
 
 
 # ------------------------------------------------------------- real sweeps
-def test_a_sweep_trains_each_trial_as_a_recorded_run_and_prunes_the_bad_ones(tmp_path):
+def test_a_sweep_trains_each_trial_as_a_recorded_run_and_prunes_the_bad_ones(tmp_path, monkeypatch):
     # lr 1e-6 learns nothing in 3 epochs: once two trials are in, the median pruner stops
     # such a trial after its first epoch; the grid runs every point, in a seeded order, one
-    # at a time (so which trials have completed when another reports is known)
+    # at a time (so which trials have completed when another reports is known). Each epoch
+    # of these tiny trials takes ~30 ms: without a pause after it, a trial could finish its
+    # 3 epochs before the owner's stop arrives, and count as complete (a flaky 1 in 6)
+    monkeypatch.setenv(SLOW_EPOCH_ENV, "0.3")
     space = SearchSpace.parse(["lr=choice:0.005|0.000001", "seed=choice:1|2|3"])
     spec = SweepSpec("prune", TINY.with_changes(epochs=3, seed=1), space, trials=6, sampler="grid", pruner="median")
     sweep = Sweep.new(spec, tmp_path)

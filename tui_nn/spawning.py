@@ -27,10 +27,18 @@ def start_pinned(process) -> None:
     """``process.start()`` (a spawn-context Process) with BLAS pinned to one thread in the
     child: the child's environment is ours at spawn time, so ours is pinned meanwhile."""
     start_resource_tracker()
+    with blas_pinned():
+        process.start()
+
+
+@contextlib.contextmanager
+def blas_pinned():
+    """This process's environment with BLAS pinned, for the duration (a child started now
+    inherits it); as it was afterwards."""
     saved = {name: os.environ.get(name) for name in BLAS_ENV}
     pin_blas_env()
     try:
-        process.start()
+        yield
     finally:
         for name, value in saved.items():
             if value is None:

@@ -3,7 +3,7 @@
 - space.py    the search space (``--space NAME=SPEC`` over the field registry's fields)
 - study.py    ``Sweep`` (the owner: Optuna ask/tell, the sweep's folder, resume) and
               ``list_sweeps`` / ``SweepRecord`` (read-only); its docstring is the API
-- workers.py  where trials train: spawned worker processes (BLAS pinned) or a Dask cluster
+- workers.py  where trials train: local worker processes (BLAS pinned, from a fork server) or a Dask cluster
 
 Nothing here imports Optuna or Dask at the top: they load when a sweep runs.
 """

@@ -398,8 +398,9 @@ class Sweep:
     def run(self, workers: int = 1, cluster: str | None = None, backend=None) -> "SweepResult":
         """Run trials until ``trials`` of them count (or ``stop()``); returns the result.
         ``backend`` (tests) replaces the one built from ``workers`` and ``cluster``."""
-        from .workers import DaskWorkers, LocalWorkers
+        from .workers import DaskWorkers, LocalWorkers, trace
 
+        trace("run")
         try:
             if backend is None:   # first: its processes start while Optuna loads
                 preload = (self.spec.base.dataset, self.spec.data_dir)
@@ -407,10 +408,12 @@ class Sweep:
                 backend = (LocalWorkers(workers, preload, log_path=self.folder / WORKERS_LOG) if cluster is None
                            else DaskWorkers(cluster, workers, self.name))
             self.backend = backend
+            trace("backend-ready")
             t0 = time.perf_counter()
             try:
                 study = self._study()
                 self._recover(study)
+                trace("study-ready")
             except BaseException as exc:
                 backend.close()
                 if isinstance(exc, Exception):   # a damaged or unreadable journal
@@ -429,11 +432,13 @@ class Sweep:
                 backend.close()
             state = "stopped" if self._stop.is_set() and self._used < self.spec.trials else "finished"
             self._write_summary(study, state)
+            trace("run-end")
             return self._result(study, state)
         finally:
             self.close()
 
     def _loop(self, study, backend, live: dict) -> None:
+        from .workers import trace
         paused = False
         while True:
             if self._paused.is_set() != paused:          # said in summary.json, for `sweeps`
@@ -450,11 +455,14 @@ class Sweep:
             if not live and (self._stop.is_set() or self._used >= self.spec.trials):
                 return
             for message in backend.poll(0.1):
+                trace("got", f"{message['kind']} {message.get('trial')}")
                 t0 = time.perf_counter()
                 self._handle(study, backend, live, message)
                 self.bookkeeping_seconds += time.perf_counter() - t0
 
     def _start(self, study, backend, live: dict) -> None:
+        from .workers import trace
+        trace("ask")
         t0 = time.perf_counter()
         trial = study.ask()
         values = self.spec.space.suggest(trial)
@@ -473,6 +481,7 @@ class Sweep:
         live[trial.number] = {"trial": trial, "params": shown, "run_id": None, "epochs": 0,
                               "pruned": False, "stop_sent": False, "worker": ""}
         self.bookkeeping_seconds += time.perf_counter() - t0
+        trace("submit", trial.number)
         backend.submit(task)
 
     def _handle(self, study, backend, live: dict, message: dict) -> None:

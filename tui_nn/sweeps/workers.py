@@ -13,9 +13,15 @@ Messages: ``started`` (trial, run_id, worker), ``epoch`` (trial, epoch, epochs, 
 val_loss, ...), ``ended`` (trial, status, epochs, best_val_acc, best_val_loss, test_acc,
 message) and ``lost`` (trial, worker, reason): the process or Dask worker running it died.
 
-``LocalWorkers`` keeps long-lived processes (spawn, never fork), each with BLAS pinned to
-one thread before NumPy loads: two workers with two BLAS threads each on two cores are 10x
-slower than with one (perf-notes). Each talks to the owner over its own pipe, so a worker
+``LocalWorkers`` keeps long-lived processes, each with BLAS pinned to one thread before
+NumPy loads: two workers with two BLAS threads each on two cores are 10x slower than with
+one (perf-notes). They are never forked from the owner (whose threads, the dashboard's, a
+fork would copy mid-flight): where the platform has it, from multiprocessing's fork server,
+a fresh single-threaded interpreter started (BLAS pinned) at the first sweep, that has
+imported what a trial needs once (``WORKER_PRELOAD``, 0.7-1 s) and stays for the owner's
+later sweeps, so their workers start in the time their dataset takes to load; elsewhere
+spawned, each a fresh interpreter. A worker takes the owner's environment as it is when the
+worker starts (the fork server's is that of its own start). Each talks to the owner over its own pipe, so a worker
 killed mid-message can corrupt nothing shared, and the owner sees a death at once (the
 process's sentinel). A worker whose owner dies sees its pipe close and stops its trial.
 
@@ -36,12 +42,51 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..spawning import BLAS_ENV, last_line, pin_blas_env, redirect_output, start_pinned
+from ..spawning import BLAS_ENV, blas_pinned, last_line, pin_blas_env, redirect_output, start_pinned
 
 # Tests kill a worker mid-trial: with this set, each trial sleeps this long after each epoch.
 SLOW_EPOCH_ENV = "SCRATCHNET_TEST_TRIAL_EPOCH_SLEEP"
+# A file: the owner and its workers append "wall-time pid phase detail" lines to it, so the
+# benchmark can say where a sweep's wall time goes (benchmarks/sweeps.py --only phases)
+TRACE_ENV = "SCRATCHNET_SWEEP_TRACE"
 
 Send = Callable[[dict], None]
+# What every local worker imports before its first trial, loaded once in the fork server:
+# the trial's code (NumPy with it), and pandas (the embedded sample's CSV reader, a run's history)
+WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl", "pandas")
+
+
+def trace(phase: str, detail: object = "", at: float | None = None) -> None:
+    """One line in the trace file when ``TRACE_ENV`` names one; otherwise nothing."""
+    path = os.environ.get(TRACE_ENV)
+    if not path:
+        return
+    line = f"{time.time() if at is None else at:.6f} {os.getpid()} {phase} {detail}\n".encode()
+    try:   # one O_APPEND write per line: the processes' lines never interleave
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _heavy_modules() -> str:
+    """The costly packages this process has loaded (for the trace)."""
+    import sys
+    return ",".join(m for m in ("numpy", "pandas", "optuna", "distributed", "textual") if m in sys.modules) or "-"
+
+
+def _exec_time() -> float | None:
+    """When this process was started (Linux: /proc), as a wall-clock time; else None."""
+    try:   # its start in clock ticks since boot (field 22), to within a tick (10 ms)
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        since_start = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - since_start
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def resolve_workers(value: str | int, *, dashboard_open: bool = False) -> int:
@@ -78,7 +123,12 @@ def blas_threads() -> int | None:
 
 def where() -> str:
     """This process, as ``host:pid`` (and the Dask worker's address when inside one)."""
+    import sys
     here = f"{socket.gethostname()}:{os.getpid()}"
+    # Only a Dask worker has distributed loaded; importing it to find out costs a local
+    # worker 0.4-1 s on its first trial
+    if "distributed" not in sys.modules:
+        return here
     try:
         from distributed import get_worker
         return f"{get_worker().address} ({here})"
@@ -120,9 +170,11 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
         send(end)
         return end
     run_id = None if runner.path is None else runner.path.name
+    trace("trial-setup", trial)
     send({"kind": "started", "trial": trial, "run_id": run_id, "worker": where(), "blas_threads": blas_threads()})
     on_runner(runner)
     result = runner.run()
+    trace("trial-trained", trial)
     history = result.history
     best_loss = float(history.val_loss.min()) if len(history) else None
     end = {"kind": "ended", "trial": trial, "status": str(result.status), "epochs": len(history),
@@ -130,6 +182,7 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
            "best_val_loss": _finite(best_loss), "test_acc": _finite(result.end.test_acc),
            "message": getattr(result.end, "message", "") or getattr(result.end, "hint", "")}
     send(end)
+    trace("trial-ended", trial)
     return end
 
 
@@ -139,14 +192,22 @@ def _finite(value):
 
 
 # ------------------------------------------------------------ local processes
-def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None) -> None:
+def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None, env: dict | None = None) -> None:
     """A worker process: trains the trials the owner sends, one at a time. ``preload``
     (dataset name, data dir) is loaded while the owner is still setting up. With
     ``log_path``, what it prints goes there: a worker started by the dashboard would
-    otherwise write over the dashboard's screen (the terminal is its stderr too)."""
+    otherwise write over the dashboard's screen (the terminal is its stderr too). ``env``:
+    the owner's environment when it started this worker (a fork server's is older)."""
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
     if log_path is not None:
         redirect_output(log_path)
-    pin_blas_env()   # before anything imports NumPy (spawn starts a fresh interpreter)
+    pin_blas_env()   # before anything imports NumPy (when spawned: a fresh interpreter)
+    started = _exec_time()
+    if started is not None:
+        trace("worker-exec", at=started)
+    trace("worker-main", _heavy_modules())
     current = {"runner": None, "trial": None}
     tasks: queue.Queue = queue.Queue()
     lock = threading.Lock()
@@ -184,50 +245,102 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
             _dataset(*preload)
         except Exception:   # the trial that needs it will say why
             pass
+        trace("worker-preloaded", _heavy_modules())
     while True:
         task = tasks.get()
         if task is None:
             break
+        trace("task", task["trial"])
         run_trial(task, send, on_runner=lambda runner, trial=task["trial"]: hold(runner, trial))
         hold(None, None)   # its "ended" message tells the owner this worker is free
+    trace("worker-quit", _heavy_modules())
     conn.close()
+    # Every trial's files are written and closed by now: skip the interpreter's teardown
+    # (0.2-0.4 s of freeing NumPy and pandas, which the owner's close() would wait for)
+    import sys
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
-    def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None):
+    def __init__(self, n: int, preload: tuple | None = None, log_path: str | os.PathLike | None = None,
+                 start_method: str | None = None):
+        """``start_method``: "forkserver" (the default where the platform has it) or "spawn"."""
         import multiprocessing as mp
-        self._mp = mp.get_context("spawn")
         self.n = n
         self._preload = preload
         self.log_path = None if log_path is None else str(log_path)   # the workers' stdout and stderr
         self._workers: list[dict] = []     # {process, conn, trial}
-        for _ in range(n):
-            self._workers.append(self._start())
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        self._mp = mp.get_context("spawn")
+        if (start_method or "forkserver") == "forkserver" and "forkserver" in mp.get_all_start_methods():
+            from multiprocessing import forkserver
+            # only read when the server starts (the first sweep); never '__main__': the
+            # owner's main module (the dashboard) is no worker's business
+            forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
+            try:
+                with blas_pinned():
+                    forkserver.ensure_running()   # returns at once; a new server imports as we go on
+                self._mp = mp.get_context("forkserver")
+            except OSError:   # no server (a socket refused): spawn each worker
+                pass
+        if self._mp.get_start_method() == "spawn":
+            for _ in range(n):
+                self._workers.append(self._start())
+            return
+        # A start waits until the server has forked (after its imports, the first time): in a
+        # thread, so that the owner sets up its study meanwhile
+        self._starting = threading.Thread(target=self._start_all, name="sweep-workers-start", daemon=True)
+        self._starting.start()
+
+    def _start_all(self) -> None:
+        try:
+            for _ in range(self.n):
+                self._workers.append(self._start())
+        except BaseException as exc:   # noqa: BLE001 - raised again by the first call that needs the workers
+            self._start_error = exc
+
+    def _started(self) -> list[dict]:
+        """The workers, once all are started."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_error is not None:
+                raise self._start_error
+        return self._workers
 
     def _start(self) -> dict:
         parent, child = self._mp.Pipe()
-        process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path), daemon=True,
-                                   name="sweep-worker")
-        start_pinned(process)
+        env = {**os.environ, **{name: "1" for name in BLAS_ENV}}
+        process = self._mp.Process(target=_worker_main, args=(child, self._preload, self.log_path, env),
+                                   daemon=True, name="sweep-worker")
+        trace("spawn")
+        start_pinned(process)   # a spawned child's environment, or a restarted fork server's, is ours now
+        trace("spawned", process.pid)
         child.close()
         return {"process": process, "conn": parent, "trial": None}
 
     @property
     def pids(self) -> list[int]:
-        return [w["process"].pid for w in self._workers]
+        return [w["process"].pid for w in self._started()]
 
     def free(self) -> int:
-        return sum(1 for w in self._workers if w["trial"] is None)
+        return sum(1 for w in self._started() if w["trial"] is None)
 
     def submit(self, task: dict) -> None:
-        worker = next(w for w in self._workers if w["trial"] is None)
+        worker = next(w for w in self._started() if w["trial"] is None)
         worker["trial"] = task["trial"]
         worker["conn"].send(("run", task))
 
     def stop_trial(self, trial: int) -> None:
-        for w in self._workers:
+        for w in self._started():
             if w["trial"] == trial:
                 try:
                     w["conn"].send(("stop", trial))
@@ -237,7 +350,7 @@ class LocalWorkers:
     def poll(self, timeout: float) -> list[dict]:
         from multiprocessing.connection import wait
         waitables = {}
-        for w in self._workers:
+        for w in self._started():
             waitables[w["conn"]] = w
             waitables[w["process"].sentinel] = w
         messages = []
@@ -271,6 +384,10 @@ class LocalWorkers:
         return out
 
     def close(self, timeout: float = 10.0) -> None:
+        trace("close")
+        if self._starting is not None:
+            self._starting.join()          # whatever it started is closed below
+            self._starting = None
         for w in self._workers:
             try:
                 w["conn"].send(("quit",))
@@ -283,6 +400,7 @@ class LocalWorkers:
                 w["process"].kill()
                 w["process"].join(1)
             w["conn"].close()
+        trace("closed")
 
 
 # ----------------------------------------------------------------------- Dask
