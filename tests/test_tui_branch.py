@@ -52,7 +52,8 @@ async def test_b_on_a_run_branches_it_from_the_chosen_epoch_with_a_new_learning_
         parent = await train(app, pilot)
         await open_runs(app, pilot)
         await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, BranchRunScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, BranchRunScreen)
+                       and getattr(app.screen.focused, "id", None) == "branch-epoch")
         dialog = app.screen
         assert dialog.epochs == [1, 2, 3, 4]
         # a kept epoch that is not one: refused with the kept ones, nothing started

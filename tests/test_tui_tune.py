@@ -55,49 +55,50 @@ async def test_tune_changes_the_lr_of_a_running_run_from_the_next_batch():
 
 
 async def tune_a_running_run(app, pilot) -> None:
-    if True:
-        setup = app.screen
-        assert isinstance(setup, SetupScreen)
-        await wait_until(pilot, lambda: setup.dataset is not None, what="the dataset")
-        for name, text in {"hidden": "32", "epochs": "5000", "batch_size": "64", "lr": "0.001"}.items():
-            await set_input(pilot, f"#{name}", text)
-        await keys(pilot, "ctrl+r")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the training screen")
-        screen = app.screen
-        # the changes the trainer makes, as it reports them from its process
-        made: list[SettingChanged] = []
-        app.runner.add_listener(lambda event: made.append(event) if isinstance(event, SettingChanged) else None)
-        await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
+    setup = app.screen
+    assert isinstance(setup, SetupScreen)
+    await wait_until(pilot, lambda: setup.dataset is not None, what="the dataset")
+    for name, text in {"hidden": "32", "epochs": "5000", "batch_size": "64", "lr": "0.001"}.items():
+        await set_input(pilot, f"#{name}", text)
+    await keys(pilot, "ctrl+r")
+    await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the training screen")
+    screen = app.screen
+    # the changes the trainer makes, as it reports them from its process
+    made: list[SettingChanged] = []
+    app.runner.add_listener(lambda event: made.append(event) if isinstance(event, SettingChanged) else None)
+    await wait_until(pilot, lambda: screen.view.epoch >= 1, what="a first epoch")
 
-        await keys(pilot, "l")
-        await wait_until(pilot, lambda: isinstance(app.screen, TuneScreen), what="the Tune dialog")
-        dialog = app.screen
-        assert dialog.query_one("#tune-lr", Input).value == "0.001"
-        await set_input(pilot, "#tune-lr", "-1")                      # refused, said, nothing changed
-        await keys(pilot, "enter")
-        reason = dialog.query_one("#tune-reason", Static)
-        await wait_until(pilot, lambda: "learning rate must be > 0" in str(reason.content), what="the reason")
-        assert isinstance(app.screen, TuneScreen)
-        await pilot.pause(0.2)
-        assert made == []                                               # nothing reached the trainer
+    await keys(pilot, "l")
+    # the dialog is the screen before its fields are composed: wait for them too
+    await wait_until(pilot, lambda: isinstance(app.screen, TuneScreen) and bool(app.screen.query("#tune-lr")),
+                     what="the Tune dialog")
+    dialog = app.screen
+    assert dialog.query_one("#tune-lr", Input).value == "0.001"
+    await set_input(pilot, "#tune-lr", "-1")                      # refused, said, nothing changed
+    await keys(pilot, "enter")
+    reason = dialog.query_one("#tune-reason", Static)
+    await wait_until(pilot, lambda: "learning rate must be > 0" in str(reason.content), what="the reason")
+    assert isinstance(app.screen, TuneScreen)
+    await pilot.pause(0.2)
+    assert made == []                                               # nothing reached the trainer
 
-        await set_input(pilot, "#tune-lr", "0.0123")
-        await keys(pilot, "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the dialog to close")
-        await wait_until(pilot, lambda: made, what="the trainer to take the change")
-        [event] = made
-        change = event.record()
-        assert (change["setting"], change["old"], change["new"]) == ("lr", 0.001, 0.0123)
-        assert app.runner.config.lr == 0.0123                           # what the Tune dialog offers next
-        await wait_until(pilot, lambda: len(screen.rows) > change["epoch"], what="the epoch after the change")
+    await set_input(pilot, "#tune-lr", "0.0123")
+    await keys(pilot, "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the dialog to close")
+    await wait_until(pilot, lambda: made, what="the trainer to take the change")
+    [event] = made
+    change = event.record()
+    assert (change["setting"], change["old"], change["new"]) == ("lr", 0.001, 0.0123)
+    assert app.runner.config.lr == 0.0123                           # what the Tune dialog offers next
+    await wait_until(pilot, lambda: len(screen.rows) > change["epoch"], what="the epoch after the change")
 
-        await keys(pilot, "s")
-        await app.workers.wait_for_complete()
-        await wait_until(pilot, lambda: screen.view.state == "stopped", what="the stop")
-        record = RunRecord(app.runner.path)
-        assert record.changes() == [change]
-        assert json.loads((app.runner.path / "changes.json").read_text())["changes"] == [change]
-        lrs = list(record.history().lr)
-        assert lrs[:change["epoch"] - 1] == pytest.approx([0.001] * (change["epoch"] - 1), rel=1e-3)
-        assert lrs[change["epoch"] - 1:] == pytest.approx([0.0123] * (len(lrs) - change["epoch"] + 1), rel=1e-3)
-        assert not screen.check_action("tune", ())              # nothing left to tune once ended
+    await keys(pilot, "s")
+    await app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: screen.view.state == "stopped", what="the stop")
+    record = RunRecord(app.runner.path)
+    assert record.changes() == [change]
+    assert json.loads((app.runner.path / "changes.json").read_text())["changes"] == [change]
+    lrs = list(record.history().lr)
+    assert lrs[:change["epoch"] - 1] == pytest.approx([0.001] * (change["epoch"] - 1), rel=1e-3)
+    assert lrs[change["epoch"] - 1:] == pytest.approx([0.0123] * (len(lrs) - change["epoch"] + 1), rel=1e-3)
+    assert not screen.check_action("tune", ())              # nothing left to tune once ended
