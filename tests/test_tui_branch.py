@@ -7,6 +7,7 @@ import numpy as np
 from textual.css.query import NoMatches
 
 from fixtures.pilot import wait_for
+from test_tui_run_actions import train
 from tui_nn.runs import RunRecord
 from tui_nn.tui.app import ScratchnetApp
 from tui_nn.tui.screens.runs.branch import BranchRunScreen, default_epoch
@@ -20,14 +21,6 @@ from tui_nn.training import TrainConfig
 CONFIG = TrainConfig(hidden=(16,), epochs=4, batch_size=128, optimizer="adam", lr=3e-3, lr_schedule="constant",
                      augment="none", dropout=0.0)
 TIMING = ["seconds", "samples_per_s"]
-
-
-async def train(app, pilot, config=CONFIG):
-    assert app.start_training(config, cached_dataset("mnist-sample")) is None
-    await wait_for(pilot, lambda: app.training_screen.view.state == "finished")
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.1)
-    return app.run_path
 
 
 def chart_marks(app, chart: str):
@@ -49,7 +42,7 @@ async def open_runs(app, pilot):
 async def test_b_on_a_run_branches_it_from_the_chosen_epoch_with_a_new_learning_rate():
     app = ScratchnetApp()
     async with app.run_test(size=(100, 32)) as pilot:
-        parent = await train(app, pilot)
+        parent = await train(app, pilot, CONFIG)
         await open_runs(app, pilot)
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, BranchRunScreen)
