@@ -131,8 +131,7 @@ class RunProcess:
 
         try:
             record = run if isinstance(run, RunRecord) else store.open(run)
-            if epoch not in record.branch_epochs():
-                record.branch_point(epoch)      # raises, naming the epochs kept
+            record.branch_generation(epoch)     # refused at once, naming the epochs kept
             config = branch_config(record, epoch, changes)
         except (RunStoreError, ConfigError, OSError) as exc:
             raise RunSetupError(str(exc)) from None

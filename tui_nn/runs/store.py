@@ -51,7 +51,7 @@ from ..fileio import FolderLock, LockHeld, lock_holder, write_text_atomic
 from ..nn import ModelFileError, Network, load_model
 
 from ..training.config import ConfigError, TrainConfig
-from ..training.live import check_records
+from ..training.live import check_records, config_at
 from ..training.status import RunStatus
 from . import epoch_checkpoints
 
@@ -483,29 +483,30 @@ class RunRecord:
         weights, resume state and history up to there, and its config with the live changes
         made up to there applied. Refused, with the epochs one can branch from, when no
         checkpoint of ``epoch`` is kept."""
-        config = self.config()
         status = self.checked_status()
-        kept = epoch_checkpoints.listed(self.path)
-        if epoch in kept:
-            generation = kept[epoch]
-        elif status.get("model_epoch") == epoch and self.saved_generation(status) is not None:
-            generation = self.saved_generation(status)
-        else:
-            epochs = self.branch_epochs()
-            where = describe_epochs(epochs) if epochs else "none (no epoch was kept)"
-            raise RunStoreError(f"{self.run_id} has no checkpoint of epoch {epoch}; it can branch from "
-                                f"epoch {where}")
-        planned = status.get("planned_epochs") or config.epochs
+        generation = self.branch_generation(epoch, status)
+        planned = status.get("planned_epochs") or self.config().epochs
         return self._point(generation, epoch, self.config_at(epoch), self.history(), planned, None)
+
+    def branch_generation(self, epoch: int, status: dict | None = None) -> Path:
+        """The folder holding the weights and resume state of the end of ``epoch``: its epoch
+        checkpoint, or the saved generation when that is of ``epoch``. Refused, with the
+        epochs one can branch from, when neither is kept."""
+        status = self.checked_status() if status is None else status
+        kept = epoch_checkpoints.listed(self.path).get(epoch)
+        if kept is not None:
+            return kept
+        if status.get("model_epoch") == epoch and self.saved_generation(status) is not None:
+            return self.saved_generation(status)
+        epochs = self.branch_epochs()
+        where = describe_epochs(epochs) if epochs else "none (no epoch was kept)"
+        raise RunStoreError(f"{self.run_id} has no checkpoint of epoch {epoch}; it can branch from "
+                            f"epoch {where}")
 
     def config_at(self, epoch: int) -> TrainConfig:
         """The run's settings at the end of ``epoch``: its config with the live changes made
         up to then."""
-        config = self.config()
-        for change in self.changes():
-            if change["epoch"] <= epoch:
-                config = config.with_changes(**{change["setting"]: change["new"]})
-        return config
+        return config_at(self.config(), self.changes(), epoch)
 
     def _point(self, generation: Path, epoch: int, config: TrainConfig, history: pd.DataFrame,
                planned: int, best_params: np.ndarray | None) -> ResumePoint:
@@ -627,12 +628,8 @@ def _start_branch(path: Path, parent: RunRecord, epoch: int) -> dict:
     per-batch losses and layer health up to ``epoch``, and that epoch's checkpoint as its
     saved generation (also kept among its epoch checkpoints). Returns the status fields
     that name them."""
-    source = epoch_checkpoints.listed(parent.path).get(epoch)
     status = parent.checked_status()
-    if source is None and status.get("model_epoch") == epoch:
-        source = parent.saved_generation(status)
-    if source is None:
-        raise RunStoreError(f"{parent.run_id} has no checkpoint of epoch {epoch}")
+    source = parent.branch_generation(epoch, status)
     history = vouched_lines((parent.path / "history.csv").read_bytes(), status.get("history_bytes"))
     lines = history.splitlines(keepends=True)[:1 + epoch]
     if len(lines) < 1 + epoch:

@@ -51,6 +51,14 @@ def parse_branch_changes(config: TrainConfig, changes: dict) -> TrainConfig:
     return config.with_changes(**values)
 
 
+def config_at(config: TrainConfig, records: list[dict], epoch: int) -> TrainConfig:
+    """``config`` with the recorded changes made up to the end of ``epoch``: a run's settings then."""
+    for record in records:
+        if record["epoch"] <= epoch:
+            config = config.with_changes(**{record["setting"]: record["new"]})
+    return config
+
+
 def change_record(epoch: int, batch: int, setting: str, old, new) -> dict:
     return {"epoch": int(epoch), "batch": int(batch), "setting": setting, "old": old, "new": new}
 

@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 from ....runs.store import default_more_epochs, describe_epochs
 from ....training.config import ConfigError, TrainConfig
 from ....training.fields import FIELDS
-from ....training.live import parse_branch_changes
+from ....training.live import config_at, parse_branch_changes
 from ...styles import css_path
 from ..tune import tune_fields
 
@@ -53,11 +53,7 @@ class BranchRunScreen(ModalScreen[dict | None]):
 
     def config_at(self, epoch: int) -> TrainConfig:
         """The run's settings at the end of ``epoch``: with the live changes made up to then."""
-        config = self.start_config
-        for change in self.changes:
-            if change["epoch"] <= epoch:
-                config = config.with_changes(**{change["setting"]: change["new"]})
-        return config
+        return config_at(self.start_config, self.changes, epoch)
 
     _shown_epoch = 0
 
