@@ -319,8 +319,10 @@ async def test_a_diverging_run_says_so_with_the_hint():
 
 
 async def test_quitting_mid_run_asks_then_ends_the_worker_at_once():
-    # q then y; ctrl+c twice (as in a terminal); ctrl+q then y
-    for first, confirm in (("q", "y"), ("ctrl+c", "ctrl+c"), ("ctrl+q", "y")):
+    # ctrl+q then y; ctrl+c twice (as in a terminal). q is the same action as ctrl+q (the
+    # training screen's binding for app.quit): it is checked to ask, and n to keep training,
+    # in the first run rather than in a third app and run of its own.
+    for first, confirm in (("ctrl+q", "y"), ("ctrl+c", "ctrl+c")):
         app = ScratchnetApp(progress_interval=0.01)
         ended: list[tuple[float, object]] = []
         async with app.run_test(size=(80, 24)) as pilot:
@@ -330,6 +332,12 @@ async def test_quitting_mid_run_asks_then_ends_the_worker_at_once():
             # exit whether or not its thread has returned, so the worker's state proves nothing).
             app.runner.add_listener(lambda event: ended.append((time.perf_counter(), event))
                                     if isinstance(event, RunEnded) else None)
+            if first == "ctrl+q":
+                await press_now(pilot, "q")
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="q to ask")
+                await press_now(pilot, "n")
+                await wait_until(pilot, lambda: app.screen is screen, what="n to keep training")
+                assert app.return_code is None and app.training_active and not ended
             await press_now(pilot, first)
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what=f"{first} to ask")
             assert app.return_code is None and app.training_active and not ended   # nothing lost yet
