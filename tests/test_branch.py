@@ -194,7 +194,21 @@ def cli(*args):
     return subprocess.run([sys.executable, "-m", "tui_nn", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_cli_branch_then_show_and_list_say_where_it_branched(parent):
+def in_process(capsys, *args) -> tuple[int, str, str]:
+    """The command run by its own entry point in this process: (status, stdout, stderr).
+    One subprocess (the branch itself) shows the installed command works; the listing and
+    the refusals need no interpreter of their own (about a second each on a loaded machine)."""
+    from tui_nn.entry import main
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exit:      # argparse refuses a malformed value this way
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_branch_then_show_and_list_say_where_it_branched(parent, capsys):
     store, record, _ = parent
     runs = str(store.root)
     proc = cli("train", "--branch", f"{record.run_id}@2", "--lr", "0.01", "--epochs", "1", "--json",
@@ -203,16 +217,16 @@ def test_cli_branch_then_show_and_list_say_where_it_branched(parent):
     assert [json.loads(line)["epoch"] for line in proc.stdout.splitlines()[:-1]] == [3]
     branch = next(info for info in store.list() if info.branch_of)
     assert (branch.branch_epoch, branch.epochs, branch.lr) == (2, 3, 0.01)
-    listing = cli("runs", "--runs-dir", runs)
-    assert f"[branch of {record.run_id}@2]" in listing.stdout
-    shown = cli("runs", "show", branch.run_id, "--runs-dir", runs)
-    assert shown.returncode == 0, shown.stderr
-    assert f"branched from {record.run_id} at the end of epoch 2" in shown.stdout
-    assert "can branch from epoch 2-3" in shown.stdout
+    _, listing, _ = in_process(capsys, "runs", "--runs-dir", runs)
+    assert f"[branch of {record.run_id}@2]" in listing
+    code, shown, err = in_process(capsys, "runs", "show", branch.run_id, "--runs-dir", runs)
+    assert code == 0, err
+    assert f"branched from {record.run_id} at the end of epoch 2" in shown
+    assert "can branch from epoch 2-3" in shown
     for bad, message in ((f"{record.run_id}", "is not RUN@EPOCH"),
                          (f"{record.run_id}@0", "is not RUN@EPOCH"),
                          (f"{record.run_id}@8", "it can branch from epoch 1-6")):
-        proc = cli("train", "--branch", bad, "--runs-dir", runs)
-        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
-    proc = cli("train", "--branch", f"{record.run_id}@2", "--hidden", "8", "--runs-dir", runs)
-    assert proc.returncode == 2 and "cannot change in a branch" in proc.stderr
+        code, _, err = in_process(capsys, "train", "--branch", bad, "--runs-dir", runs)
+        assert code == 2 and message in err and "Traceback" not in err, err
+    code, _, err = in_process(capsys, "train", "--branch", f"{record.run_id}@2", "--hidden", "8", "--runs-dir", runs)
+    assert code == 2 and "cannot change in a branch" in err

@@ -84,6 +84,25 @@ def config_of(words: list[str]) -> TrainConfig:
     return config_from_args(build_parser().parse_args(["train", *words]))
 
 
+def packed_cli_cases() -> list[list[tuple[str, list[str]]]]:
+    """Every case of ``cli_cases`` exactly once, in groups of cases of different fields that
+    make a valid config together (each group is one fill of the form, not one per case)."""
+    groups: list[list[tuple[str, list[str]]]] = []
+    for name, words in cli_cases():
+        for group in groups:
+            if name in (n for n, _ in group):
+                continue
+            try:
+                config_of([word for _, w in group for word in w] + words)
+            except (ConfigError, SystemExit):
+                continue
+            group.append((name, words))
+            break
+        else:
+            groups.append([(name, words)])
+    return groups
+
+
 @pytest.fixture
 def npz_dataset(tmp_path) -> str:
     sample = load_embedded_sample()
@@ -262,12 +281,14 @@ async def test_the_form_offers_the_registries_choices_with_the_registrys_labels(
 
 
 async def test_every_field_goes_from_the_flags_through_the_form_unchanged(npz_dataset):
+    groups = packed_cli_cases()
+    assert sorted(case for group in groups for case in group) == sorted(cli_cases())
     app = ScratchnetApp()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, SetupScreen)
-        for name, words in cli_cases():
-            words = [npz_dataset if word == DATASET_PATH else word for word in words]
+        for group in groups:
+            words = [npz_dataset if word == DATASET_PATH else word for _, w in group for word in w]
             from_cli = config_of(words)
             screen.fill(from_cli)
             await pilot.pause()              # every Changed message handled
@@ -276,11 +297,12 @@ async def test_every_field_goes_from_the_flags_through_the_form_unchanged(npz_da
                     break
                 await pilot.pause(0.01)
             await pilot.pause()
-            field = FIELDS[name]
-            if field.kind in (CHOICE, YES_NO):
-                assert screen.query_one(f"#{name}", Select).value == field.text_of(from_cli)
-            elif name in ("hidden", "l2", "lr", "epochs"):
-                assert screen.query_one(f"#{name}", Input).value == field.text_of(from_cli)
+            for name, _ in group:
+                field = FIELDS[name]
+                if field.kind in (CHOICE, YES_NO):
+                    assert screen.query_one(f"#{name}", Select).value == field.text_of(from_cli), words
+                elif name in ("hidden", "l2", "lr", "epochs"):
+                    assert screen.query_one(f"#{name}", Input).value == field.text_of(from_cli), words
             from_form, errors = screen.read_form()
             assert errors == {}, (words, errors)
             assert from_form.with_changes(preset=from_cli.preset) == from_cli, words
