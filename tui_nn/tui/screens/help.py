@@ -90,7 +90,7 @@ class HelpScreen(ModalScreen[None]):
         lines = [
             "[b $text-accent]Forms and lists[/]",
             f"  [b]{'tab':<{KEY_WIDTH}}[/] next field ([b]shift+tab[/] previous)",
-            f"  [b]{'enter':<{KEY_WIDTH}}[/] in a text field: start training; on a choice: open it",
+            f"  [b]{'enter':<{KEY_WIDTH}}[/] in a text field: confirm it, go to the next; on a choice: open it",
             f"  [b]{'up, down':<{KEY_WIDTH}}[/] move in an open choice list or a table",
             "",
             "The mouse works too: click fields, buttons and the keys in the footer.",

@@ -38,6 +38,7 @@ from ..settings import speed_key
 from ..styles import css_path
 from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
+from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
 from .download import DownloadScreen
 
@@ -502,14 +503,14 @@ class SetupScreen(Screen):
         summary = self.query_one("#summary", Static)
         if config is None:
             if self.dataset is None and self.dataset_error is None and len(errors) == 0:
-                summary.update("Loading the dataset...")
+                show_text(summary, "Loading the dataset...")
                 return
             names = [self._label_of(name) for name in errors]
-            summary.update(f"[$text-error]To fix:[/] {', '.join(names)}\n"
-                           "The reason is beside each field.")
+            show_text(summary, f"[$text-error]To fix:[/] {', '.join(names)}\n"
+                               "The reason is beside each field.")
             return
         if self.dataset is None:
-            summary.update("Loading the dataset...")
+            show_text(summary, "Loading the dataset...")
             return
         data = self.dataset
         sizes = config.architecture_sizes(data.n_features, data.n_classes)
@@ -532,7 +533,7 @@ class SetupScreen(Screen):
         else:
             lines.append("[b]Time[/]      not measured on this machine yet: "
                          "the first run of this network measures it")
-        summary.update("\n".join(lines))
+        show_text(summary, "\n".join(lines))
 
     def _label_of(self, name: str) -> str:
         if name == "form":

@@ -43,6 +43,7 @@ from ....runs.store import RunInfo, RunStore, RunStoreError
 from ...styles import css_path
 from ...widgets.footer import Footer
 from ...widgets.run_charts import MAX_RUNS
+from ...widgets.static_text import show_text
 from ...widgets.too_small import TooSmall
 from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
 from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, cannot, cell_texts,
@@ -389,29 +390,34 @@ class RunsScreen(Screen):
     def _update_count(self) -> None:
         count = self.query_one("#runs-count", Static)
         if not self.loaded:
-            count.update("reading\u2026")
+            show_text(count, "reading\u2026")
             return
-        count.update(count_text(len(self.runs), len(self.shown), len(self.marked)))
+        # the sort is said here, not in a toast: the sorted column may be scrolled out of
+        # view at 80 columns, and a toast costs two layout passes (shown, then gone)
+        sort = f"by {HEADERS[self.sort_column]}{ARROWS[self.sort_descending]}"
+        show_text(count, f"{count_text(len(self.runs), len(self.shown), len(self.marked))} \u00b7 {sort}")
 
     def _update_detail(self) -> None:
         detail = self.query_one("#runs-detail", Static)
+        # a fixed height and width (runs.tcss): no layout pass for a new detail
+        show = partial(show_text, detail, layout=False)
         if self.load_error:
-            detail.update(Text(self.load_error, style="bold"))
+            show(Text(self.load_error, style="bold"))
             return
         if not self.loaded:
-            detail.update(f"Reading {self.store.root}\u2026")
+            show(f"Reading {self.store.root}\u2026")
             return
         if not self.runs:
-            detail.update(Text(f"No runs yet in {self.store.root}.\nEvery run trained from the dashboard "
+            show(Text(f"No runs yet in {self.store.root}.\nEvery run trained from the dashboard "
                                "or the CLI is kept there."))
             return
         if not self.shown:
-            detail.update(Text(f"No run matches \u201c{self.query_text.strip()}\u201d. "
+            show(Text(f"No run matches \u201c{self.query_text.strip()}\u201d. "
                                "Press / to change the filter."))
             return
         info = self.current_run()
         if info is None:
-            detail.update("")
+            show("")
             return
         styles = self._status_styles()
         line1 = Text(no_wrap=True, overflow="ellipsis")
@@ -422,7 +428,7 @@ class RunsScreen(Screen):
             line2 = Text(info.problem, style=styles["damaged"], no_wrap=True, overflow="ellipsis")
         else:
             line2 = Text(summary_text(info), no_wrap=True, overflow="ellipsis")
-        detail.update(Text("\n").join([line1, line2]))
+        show(Text("\n").join([line1, line2]))
 
     # ------------------------------------------------------------- the cursor
     def current_key(self) -> str | None:
@@ -513,7 +519,6 @@ class RunsScreen(Screen):
     def action_cycle_sort(self) -> None:
         column = next_column(self.sort_column)
         self.sort_by(column)
-        self.notify(f"Sorted by {HEADERS[column]}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_descending)
