@@ -14,6 +14,7 @@ stops the run first: the child ends within one batch, and the app waits for it t
 from __future__ import annotations
 
 import statistics
+from weakref import WeakSet
 from typing import TYPE_CHECKING, Iterable
 
 from textual import events, work
@@ -96,6 +97,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
         self.sweep_screen = None
         self.sweep_worker: Worker | None = None
+        self._stale_styles: WeakSet[Screen] = WeakSet()   # covered during a theme switch
 
     @property
     def run_store(self) -> RunStore:
@@ -114,6 +116,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         return SetupScreen(self.settings.load_last_config())
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._restyle_if_stale)
         theme = self.settings.load_theme()
         if theme in self.available_themes:
             self.theme = theme
@@ -122,6 +125,45 @@ class ScratchnetApp(KeysInOrder, App[None]):
         few = self.console.color_system in (None, "standard", "windows") and not self.is_headless
         self.set_class(self.no_color or few, "-few-colours")
         self._update_size_classes()
+
+    # ------------------------------------------------------- styles, lazily
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's refresh (a theme switch) restyles every screen of the stack at once;
+        here only the screens in view are, and a covered one when it comes back
+        (``_restyle_if_stale``). Restyling the setup form under a running training took
+        most of a theme switch: about 1 ms a widget, and the form has over 200."""
+        stylesheet = self.stylesheet
+        stylesheet.set_variables(self.get_css_variables())
+        stylesheet.reparse()
+        stylesheet.update(self, animate=animate)        # the app and the current screen
+        if not self._screen_stack:
+            return
+        background = self._screens_seen_through()
+        for screen in background:
+            stylesheet.update(screen, animate=animate)
+        current = self.screen
+        if current.is_mounted:
+            current._refresh_layout(self.size)
+        self._stale_styles.update(s for s in self._screen_stack[:-1] if s not in background)
+
+    def _screens_seen_through(self) -> list[Screen]:
+        """The screens under the current one that show through it (a dimmed dialog over a
+        screen): down to the first opaque one."""
+        seen: list[Screen] = []
+        above = self.screen
+        for screen in reversed(self._screen_stack[:-1]):
+            if above.styles.background.a >= 1:
+                break
+            seen.append(screen)
+            above = screen
+        return seen
+
+    def _restyle_if_stale(self, screen: Screen) -> None:
+        """A screen shown again after a theme switch it was covered for gets its styles now."""
+        if screen in self._stale_styles:
+            self._stale_styles.discard(screen)
+            if screen.is_mounted:
+                self.stylesheet.update(screen, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App's own, which is what updates ``self.size``:
@@ -331,8 +373,15 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def action_runs(self) -> None:
         from .screens.runs.table import RunsScreen
 
-        if not isinstance(self.screen, RunsScreen):
-            self.push_screen(RunsScreen(self.run_store))
+        if isinstance(self.screen, RunsScreen):
+            return
+        # One runs screen, kept (installed): composing it again was most of F2's time, and
+        # coming back finds the filter, sort, marks and cursor as they were (the list is
+        # read again on each opening).
+        name = f"runs-of-{self.run_store.root}"
+        if not self.is_screen_installed(name):
+            self.install_screen(RunsScreen(self.run_store), name)
+        self.push_screen(name)
 
     def on_run_action(self, message) -> None:
         """A row action of the runs screen: the data is loaded in a worker, then acted on.

@@ -165,6 +165,7 @@ class SetupScreen(Screen):
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
+        self._start_when_loaded = False         # start was asked for while the dataset loaded
 
     @property
     def data_dir(self) -> str | None:
@@ -497,6 +498,14 @@ class SetupScreen(Screen):
         row.show_reason(error)
         self._revalidate("batch_size")
         self._form_changed()
+        if self._start_when_loaded:
+            self._start_when_loaded = False
+            if dataset is not None and self.app.screen is self:
+                self.action_start()
+            else:
+                message = self.query_one("#start-message", Static)
+                message.update(f"Can't start: {error}" if error else "")
+                message.set_class(bool(error), "-error")
 
     # ------------------------------------------------------------- summary
     def _refresh_summary(self, config: TrainConfig | None, errors: dict[str, str]) -> None:
@@ -629,8 +638,14 @@ class SetupScreen(Screen):
                     control = self.query_one(f"#row-{first}", FieldRow).control
                     control.focus()
                     self.query_one("#form").scroll_to_widget(control, animate=False)
+            elif self.dataset_error:
+                text = f"Can't start: {self.dataset_error}"
             else:
-                text = "Can't start yet: the dataset is still loading."
+                # asked to start while the dataset loads: it starts once the dataset is here
+                self._start_when_loaded = True
+                message.update("Starting as soon as the dataset has loaded\u2026")
+                message.remove_class("-error")
+                return
             message.update(text)
             message.add_class("-error")
             self.notify(text, severity="error", timeout=4)
