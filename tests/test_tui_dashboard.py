@@ -483,10 +483,16 @@ async def test_help_opens_and_closes():
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        # the setup screen's keys and the app's are there at once, the other screens' after
+        first = app.screen.text()
+        assert "Start training with these settings" in first and "Switch between" in first
+        await wait_until(pilot, lambda: app.screen.complete, what="every screen's keys in the help")
         text = app.screen.text()
         for words in ("Everywhere", "Start training with these settings", "Pause training after this batch",
                       "Stop training; the trained weights and the history are kept", "Switch between"):
             assert words in text
+        assert text.index("Start training with these settings") < text.index("Everywhere") < \
+            text.index("Pause training after this batch")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SetupScreen)
