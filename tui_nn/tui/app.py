@@ -131,7 +131,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         """Textual's refresh (a theme switch) restyles every screen of the stack at once;
         here only the screens in view are, and a covered one when it comes back
         (``_restyle_if_stale``). Restyling the setup form under a running training took
-        most of a theme switch: about 1 ms a widget, and the form has over 200."""
+        most of a theme switch: 1-2 ms a widget, and the form has over 200."""
         stylesheet = self.stylesheet
         stylesheet.set_variables(self.get_css_variables())
         stylesheet.reparse()
@@ -141,9 +141,11 @@ class ScratchnetApp(KeysInOrder, App[None]):
         background = self._screens_seen_through()
         for screen in background:
             stylesheet.update(screen, animate=animate)
+            screen._css_update_count = self._css_update_count
         current = self.screen
         if current.is_mounted:
             current._refresh_layout(self.size)
+            current._css_update_count = self._css_update_count
         self._stale_styles.update(s for s in self._screen_stack[:-1] if s not in background)
 
     def _screens_seen_through(self) -> list[Screen]:
@@ -164,6 +166,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self._stale_styles.discard(screen)
             if screen.is_mounted:
                 self.stylesheet.update(screen, animate=False)
+                screen._css_update_count = self._css_update_count
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App's own, which is what updates ``self.size``:
