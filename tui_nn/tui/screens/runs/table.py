@@ -3,8 +3,8 @@ and export, renamed, deleted, and handed to the app to inspect, rerun, reuse or 
 
 ``RunsScreen(store)`` can be pushed over any screen; escape pops it. The list is read in
 a thread worker (``RunStore.list`` reads two small JSON files per run: ~120 ms for 1,000),
-so the screen draws at once with a loading indicator and fills the table when the list
-arrives. Sorting and filtering work on the loaded list, in memory.
+so the screen draws at once and fills the table when the list arrives (with a loading
+indicator if that takes longer than LOADING_DELAY_S). Sorting and filtering work on the loaded list, in memory.
 
 What the screen cannot do itself it posts to the app as ``RunAction(action, path)``:
 
@@ -56,7 +56,8 @@ MARK = "\u25cf"          # ● in the mark column of a marked run
 FIRST_ROWS = 60          # rows added at once when the table is (re)filled ...
 MORE_ROWS = 200          # ... then this many after each pause
 CHUNK_PAUSE_S = 0.02
-LOADING_INDICATOR = True
+LOADING_DELAY_S = 0.3     # a list that takes longer gets a loading indicator (showing and
+                          # hiding it costs two layout passes: not for the usual ~10 ms list)
 ARROWS = {False: " \u25b2", True: " \u25bc"}   # ▲ ascending, ▼ descending
 
 
@@ -202,7 +203,6 @@ class RunsScreen(Screen):
                               id="runs-filter-input")
             yield Static("", id="runs-count")
         table = RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
-        table.loading = LOADING_INDICATOR
         yield table
         yield Static("", id="runs-detail")
         yield Footer(compact=True)
@@ -227,10 +227,14 @@ class RunsScreen(Screen):
         """Read the runs directory again (in a thread); the table keeps its contents,
         cursor and marks until the new list arrives."""
         if not self.loaded:
-            self.query_one("#runs-table", DataTable).loading = LOADING_INDICATOR
-            self.query_one("#runs-count", Static).update("reading\u2026")
+            show_text(self.query_one("#runs-count", Static), "reading\u2026")
+            self.set_timer(LOADING_DELAY_S, self._show_loading)
         self._list_worker = self._list_runs()
         return self._list_worker
+
+    def _show_loading(self) -> None:
+        if not self.loaded:
+            self.query_one("#runs-table", DataTable).loading = True
 
     @work(thread=True, exclusive=True, group="runs-list", exit_on_error=False, description="list runs")
     def _list_runs(self) -> tuple[list[RunInfo], Listing, float]:
