@@ -18,7 +18,7 @@ from tui_nn.training.presets import PRESETS
 from tui_nn.tui.app import DARK_THEME, LIGHT_THEME, ScratchnetApp
 from tui_nn.tui.screens.confirm import ConfirmScreen
 from tui_nn.tui.screens.help import HelpScreen
-from tui_nn.tui.screens.setup import CUSTOM, SetupScreen
+from tui_nn.tui.screens.setup import CUSTOM, DatasetLoaded, SetupScreen
 from tui_nn.tui.screens.training import TrainingScreen
 from tui_nn.tui.settings import Settings
 from tui_nn.tui.widgets.charts import SERIES_COLOURS, MetricChart
@@ -180,6 +180,27 @@ async def test_invalid_values_are_explained_beside_their_field_and_start_is_refu
         assert row(screen, "batch_size").error is None
         await type_into(pilot, "val_fraction", "0.2")
         assert "larger than the training set (3,200 samples" in row(screen, "batch_size").error
+
+
+async def test_start_asked_while_the_dataset_loads_starts_once_it_has_loaded():
+    """ctrl+r before the dataset is in: no stale "still loading" refusal, the run starts
+    when the loading worker's DatasetLoaded arrives (posted here with the real dataset, so
+    the moment is the test's, not a race with the loader's thread)."""
+    app = ScratchnetApp(progress_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await setup_screen(pilot)
+        await fill(pilot, **SMALL_RUN)
+        dataset, key = screen.dataset, screen.dataset_key
+        screen.dataset = None              # as between choosing a dataset and its arrival
+        await press_now(pilot, "ctrl+r")
+        await pilot.pause()
+        message = screen.query_one("#start-message", Static)
+        assert "Starting as soon as the dataset has loaded" in text_of(message)
+        assert not message.has_class("-error") and isinstance(app.screen, SetupScreen)
+        screen.post_message(DatasetLoaded(key, dataset, None))
+        await wait_until(pilot, lambda: isinstance(app.screen, TrainingScreen), what="the run to start")
+        assert app.screen.view.epochs == 3
+        await wait_ended(pilot, app.screen)
 
 
 async def test_a_unicode_digit_in_hidden_layers_is_refused_beside_the_field_not_a_crash():
@@ -484,10 +505,16 @@ async def test_help_opens_and_closes():
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        # the setup screen's keys and the app's are there at once, the other screens' after
+        first = app.screen.text()
+        assert "Start training with these settings" in first and "Switch between" in first
+        await wait_until(pilot, lambda: app.screen.complete, what="every screen's keys in the help")
         text = app.screen.text()
         for words in ("Everywhere", "Start training with these settings", "Pause training after this batch",
                       "Stop training; the trained weights and the history are kept", "Switch between"):
             assert words in text
+        assert text.index("Start training with these settings") < text.index("Everywhere") < \
+            text.index("Pause training after this batch")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SetupScreen)
@@ -525,6 +552,31 @@ async def test_theme_toggle_switches_charts_and_is_remembered():
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert again.theme == LIGHT_THEME
+
+
+async def test_a_screen_covered_during_a_theme_switch_has_the_new_theme_when_shown_again():
+    """The app restyles only the screens in view on a theme switch (the setup form under
+    another screen waits): coming back, the form is in the new theme, none of the old."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = await setup_screen(pilot)
+        field = setup.query_one("#hidden", Input)
+        dark_screen, dark_field = setup.styles.background, field.styles.background
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: app.screen is not setup and app.screen.is_mounted, what="the runs screen")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == LIGHT_THEME
+        assert app.screen.styles.background != dark_screen        # the runs screen in view: restyled
+        assert setup.styles.background == dark_screen             # covered: not yet
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is setup, what="the setup screen")
+        await pilot.pause()
+        assert setup.styles.background == app.screen_stack[0].styles.background != dark_screen
+        assert field.styles.background != dark_field
+        assert setup.styles.background.hex == app.current_theme.to_color_system().background.hex
+        await pilot.press("ctrl+t")      # back to dark for the tests after (the theme is saved)
+        await pilot.pause()
 
 
 def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:

@@ -32,6 +32,7 @@ def titles(app) -> list[str]:
 async def open_help(pilot) -> dict[str, list[str]]:
     await pilot.press("f1")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="the help screen")
+    await wait_until(pilot, lambda: pilot.app.screen.complete, what="every screen's keys in the help")
     await pilot.pause()
     return help_sections(pilot.app)
 

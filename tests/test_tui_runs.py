@@ -139,6 +139,8 @@ async def test_sort_by_key_header_click_and_reverse(store):
         await pilot.press("s")
         await settle(pilot)
         assert screen.sort_column == "dataset"
+        # said in the count line (the column may be scrolled out of view at 80 columns)
+        assert str(screen.query_one("#runs-count").render()).endswith("by dataset \u25b2")   # A first
         # a click on the lr header: largest first; again: smallest first
         lr_index = [c.key.value for c in table.ordered_columns].index("lr")
         column = table.ordered_columns[lr_index]

@@ -78,7 +78,7 @@ def test_help_screen(snap_compare, size):
     async def open_help(pilot) -> None:
         await loaded_setup(pilot)
         await pilot.press("f1")
-        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen) and pilot.app.screen.complete)
         await pilot.pause()
 
     assert snap_compare(ScratchnetApp(redact_timings=True), terminal_size=size, run_before=open_help)

@@ -14,6 +14,8 @@ stops the run first: the child ends within one batch, and the app waits for it t
 from __future__ import annotations
 
 import statistics
+from contextlib import contextmanager
+from weakref import WeakSet
 from typing import TYPE_CHECKING, Iterable
 
 from textual import events, work
@@ -21,6 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from ..locations import runs_dir as default_runs_dir
@@ -29,7 +32,7 @@ from .key_order import KeysInOrder
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
 from .settings import Settings, speed_key
-from .styles import css_path
+from .styles import css_path, stylesheets
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -48,14 +51,41 @@ NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
 SHORT_BELOW = 22     # rows: below this the training screen shows its charts or its figures, in turn
 
 
+@contextmanager
+def one_refresh_per_widget():
+    """Within it, ``Widget.refresh`` only notes the widget; each is refreshed once on the way
+    out. Restyling a widget for a new theme sets each of its changed style properties, and
+    each set refreshes it (region, caches, idle check): about 27 refreshes a widget, half of
+    a theme switch's time (measured headless: 1.5-2 s -> 0.4-1.1 s on the setup form, load 6).
+    Only the UI thread touches widgets, so nothing else sees the patch."""
+    pending: dict[Widget, bool] = {}
+    original = Widget.refresh
+
+    def noted(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if regions or recompose or not self._is_mounted:
+            return original(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+        pending[self] = pending.get(self, False) or layout
+        return self
+
+    Widget.refresh = noted
+    try:
+        yield
+    finally:
+        Widget.refresh = original
+        for widget, layout in pending.items():
+            widget.refresh(layout=layout)
+
+
 class ScratchnetApp(KeysInOrder, App[None]):
     """Pick hyperparameters, train the network live, stay responsive."""
 
     TITLE = "scratchnet-tui"
     SUB_TITLE = "a from-scratch NumPy MLP"
-    # Each screen names its own stylesheet (styles/__init__.py); Textual skips the default
-    # screen's CSS_PATH, so the app names that one too.
-    CSS_PATH = [css_path("app.tcss"), SetupScreen.CSS_PATH]
+    # Each screen names its own stylesheet (styles/__init__.py), and the app names them all:
+    # Textual restyles every widget of the app when a pushed screen brings a stylesheet it has
+    # not read yet (0.1-0.4 s on a screen's first opening), while parsing them all at start-up
+    # costs about 15 ms more than the setup screen's alone.
+    CSS_PATH = [css_path(name) for name in stylesheets()]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="Quit (asks first while a run trains)"),
@@ -94,6 +124,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
         self.sweep_screen = None
         self.sweep_worker: Worker | None = None
+        self._stale_styles: WeakSet[Screen] = WeakSet()   # covered during a theme switch
 
     @property
     def run_store(self) -> RunStore:
@@ -112,6 +143,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         return SetupScreen(self.settings.load_last_config())
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._restyle_if_stale)
         theme = self.settings.load_theme()
         if theme in self.available_themes:
             self.theme = theme
@@ -120,6 +152,51 @@ class ScratchnetApp(KeysInOrder, App[None]):
         few = self.console.color_system in (None, "standard", "windows") and not self.is_headless
         self.set_class(self.no_color or few, "-few-colours")
         self._update_size_classes()
+
+    # ------------------------------------------------------- styles, lazily
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's refresh (a theme switch) restyles every screen of the stack at once;
+        here only the screens in view are, and a covered one when it comes back
+        (``_restyle_if_stale``). Restyling the setup form under a running training took
+        most of a theme switch: 1-2 ms a widget, and the form has over 200."""
+        stylesheet = self.stylesheet
+        stylesheet.set_variables(self.get_css_variables())
+        stylesheet.reparse()
+        with one_refresh_per_widget():
+            stylesheet.update(self, animate=animate)    # the app and the current screen
+        if not self._screen_stack:
+            return
+        background = self._screens_seen_through()
+        for screen in background:
+            with one_refresh_per_widget():
+                stylesheet.update(screen, animate=animate)
+            screen._css_update_count = self._css_update_count
+        current = self.screen
+        if current.is_mounted:
+            current._refresh_layout(self.size)
+            current._css_update_count = self._css_update_count
+        self._stale_styles.update(s for s in self._screen_stack[:-1] if s not in background)
+
+    def _screens_seen_through(self) -> list[Screen]:
+        """The screens under the current one that show through it (a dimmed dialog over a
+        screen): down to the first opaque one."""
+        seen: list[Screen] = []
+        above = self.screen
+        for screen in reversed(self._screen_stack[:-1]):
+            if above.styles.background.a >= 1:
+                break
+            seen.append(screen)
+            above = screen
+        return seen
+
+    def _restyle_if_stale(self, screen: Screen) -> None:
+        """A screen shown again after a theme switch it was covered for gets its styles now."""
+        if screen in self._stale_styles:
+            self._stale_styles.discard(screen)
+            if screen.is_mounted:
+                with one_refresh_per_widget():
+                    self.stylesheet.update(screen, animate=False)
+                screen._css_update_count = self._css_update_count
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App's own, which is what updates ``self.size``:
@@ -329,8 +406,15 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def action_runs(self) -> None:
         from .screens.runs.table import RunsScreen
 
-        if not isinstance(self.screen, RunsScreen):
-            self.push_screen(RunsScreen(self.run_store))
+        if isinstance(self.screen, RunsScreen):
+            return
+        # One runs screen, kept (installed): composing it again was most of F2's time, and
+        # coming back finds the filter, sort, marks and cursor as they were (the list is
+        # read again on each opening).
+        name = f"runs-of-{self.run_store.root}"
+        if not self.is_screen_installed(name):
+            self.install_screen(RunsScreen(self.run_store), name)
+        self.push_screen(name)
 
     def on_run_action(self, message) -> None:
         """A row action of the runs screen: the data is loaded in a worker, then acted on.
@@ -531,8 +615,14 @@ class ScratchnetApp(KeysInOrder, App[None]):
 
     # -------------------------------------------------------------- actions
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        """The help for the current screen. Composed once per kind of screen and kept
+        (installed): composing its sections again was a third of each opening."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        name = f"help-for-{type(self.screen).__module__}.{type(self.screen).__qualname__}"
+        if not self.is_screen_installed(name):
+            self.install_screen(HelpScreen(self.screen), name)
+        self.push_screen(name)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -14,37 +14,49 @@ show, with the title its keys are listed under. A new screen is added there.
 from __future__ import annotations
 
 
+# (title, "module:Class" under this package): names, so that the help can list the current
+# screen's keys at once and import the others (compare brings plotext, the inspection
+# screens NumPy: up to a second on a first F1) off the UI thread.
+HELP_SCREENS: list[tuple[str, str]] = [
+    ("Setup screen", "setup:SetupScreen"),
+    ("Download dialog", "download:DownloadScreen"),
+    ("Training screen", "training:TrainingScreen"),
+    ("Runs list (F2)", "runs.table:RunsScreen"),
+    ("Run actions menu (enter in the runs list)", "runs.dialogs:RunActionsMenu"),
+    ("Rename and resume dialogs", "runs.dialogs:RenameRunScreen"),
+    ("Delete dialog", "runs.dialogs:ConfirmDeleteScreen"),
+    ("Export dialog", "runs.dialogs:ExportRunsScreen"),
+    ("Compare runs (c in the runs list)", "runs.compare:CompareScreen"),
+    ("Charts of one run (v in the runs list)", "runs.compare:RunChartsScreen"),
+    ("Inspection screens (i on an ended run)", "inspect.base:InspectScreen"),
+    ("Misclassified images", "inspect.mistakes:MistakesScreen"),
+    ("Confusion matrix", "inspect.confusion:ConfusionScreen"),
+    ("Draw a digit", "inspect.draw:DrawScreen"),
+    ("First-layer weights", "inspect.weights:WeightsScreen"),
+    ("Keys of an inspection screen", "inspect.base:InspectKeysScreen"),
+    ("Stop or quit a training run? (asked first)", "confirm:ConfirmScreen"),
+    ("This help", "help:HelpScreen"),
+]
+
+
+def _name_of(cls: type) -> str:
+    return f"{cls.__module__.removeprefix(__name__ + '.')}:{cls.__qualname__}"
+
+
 def help_screens() -> list[tuple[str, type]]:
     """(title, screen class) of every screen the app can show, in the order the help lists
     them. Imported on call, so importing ``screens`` loads no screen (and no Textual)."""
-    from .confirm import ConfirmScreen
-    from .download import DownloadScreen
-    from .help import HelpScreen
-    from .inspect import (ConfusionScreen, DrawScreen, InspectKeysScreen, InspectScreen, MistakesScreen,
-                          WeightsScreen)
-    from .runs.compare import CompareScreen, RunChartsScreen
-    from .runs.dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
-    from .runs.table import RunsScreen
-    from .setup import SetupScreen
-    from .training import TrainingScreen
+    from importlib import import_module
 
-    return [
-        ("Setup screen", SetupScreen),
-        ("Download dialog", DownloadScreen),
-        ("Training screen", TrainingScreen),
-        ("Runs list (F2)", RunsScreen),
-        ("Run actions menu (enter in the runs list)", RunActionsMenu),
-        ("Rename and resume dialogs", RenameRunScreen),
-        ("Delete dialog", ConfirmDeleteScreen),
-        ("Export dialog", ExportRunsScreen),
-        ("Compare runs (c in the runs list)", CompareScreen),
-        ("Charts of one run (v in the runs list)", RunChartsScreen),
-        ("Inspection screens (i on an ended run)", InspectScreen),
-        ("Misclassified images", MistakesScreen),
-        ("Confusion matrix", ConfusionScreen),
-        ("Draw a digit", DrawScreen),
-        ("First-layer weights", WeightsScreen),
-        ("Keys of an inspection screen", InspectKeysScreen),
-        ("Stop or quit a training run? (asked first)", ConfirmScreen),
-        ("This help", HelpScreen),
-    ]
+    out = []
+    for title, name in HELP_SCREENS:
+        module, _, qualname = name.partition(":")
+        out.append((title, getattr(import_module(f"{__name__}.{module}"), qualname)))
+    return out
+
+
+def help_screens_of(cls: type) -> list[tuple[str, type]]:
+    """The registry's entries for ``cls`` and the classes it is built on (the inspection
+    screens' shared keys), ``cls`` first: without importing any other screen."""
+    titles = {name: title for title, name in HELP_SCREENS}
+    return [(titles[_name_of(base)], base) for base in cls.__mro__ if _name_of(base) in titles]

@@ -38,6 +38,7 @@ from ..settings import speed_key
 from ..styles import css_path
 from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
+from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
 from .download import DownloadScreen
 
@@ -164,6 +165,7 @@ class SetupScreen(Screen):
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
+        self._start_when_loaded = False         # start was asked for while the dataset loaded
 
     @property
     def data_dir(self) -> str | None:
@@ -496,20 +498,28 @@ class SetupScreen(Screen):
         row.show_reason(error)
         self._revalidate("batch_size")
         self._form_changed()
+        if self._start_when_loaded:
+            self._start_when_loaded = False
+            if dataset is not None and self.app.screen is self:
+                self.action_start()
+            else:
+                message = self.query_one("#start-message", Static)
+                message.update(f"Can't start: {error}" if error else "")
+                message.set_class(bool(error), "-error")
 
     # ------------------------------------------------------------- summary
     def _refresh_summary(self, config: TrainConfig | None, errors: dict[str, str]) -> None:
         summary = self.query_one("#summary", Static)
         if config is None:
             if self.dataset is None and self.dataset_error is None and len(errors) == 0:
-                summary.update("Loading the dataset...")
+                show_text(summary, "Loading the dataset...")
                 return
             names = [self._label_of(name) for name in errors]
-            summary.update(f"[$text-error]To fix:[/] {', '.join(names)}\n"
-                           "The reason is beside each field.")
+            show_text(summary, f"[$text-error]To fix:[/] {', '.join(names)}\n"
+                               "The reason is beside each field.")
             return
         if self.dataset is None:
-            summary.update("Loading the dataset...")
+            show_text(summary, "Loading the dataset...")
             return
         data = self.dataset
         sizes = config.architecture_sizes(data.n_features, data.n_classes)
@@ -532,7 +542,7 @@ class SetupScreen(Screen):
         else:
             lines.append("[b]Time[/]      not measured on this machine yet: "
                          "the first run of this network measures it")
-        summary.update("\n".join(lines))
+        show_text(summary, "\n".join(lines))
 
     def _label_of(self, name: str) -> str:
         if name == "form":
@@ -628,8 +638,14 @@ class SetupScreen(Screen):
                     control = self.query_one(f"#row-{first}", FieldRow).control
                     control.focus()
                     self.query_one("#form").scroll_to_widget(control, animate=False)
+            elif self.dataset_error:
+                text = f"Can't start: {self.dataset_error}"
             else:
-                text = "Can't start yet: the dataset is still loading."
+                # asked to start while the dataset loads: it starts once the dataset is here
+                self._start_when_loaded = True
+                message.update("Starting as soon as the dataset has loaded\u2026")
+                message.remove_class("-error")
+                return
             message.update(text)
             message.add_class("-error")
             self.notify(text, severity="error", timeout=4)

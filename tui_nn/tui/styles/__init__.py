@@ -14,8 +14,9 @@ One way to load them: every class that a stylesheet styles names it in its own
 ``CSS_PATH = css_path("...")`` (the App for app.tcss, each screen and dialog for its
 area's). The path is absolute, so the screens find their styles under any App that shows
 them (tests and scripts host them in their own Apps). Textual reads a screen's CSS_PATH
-when the screen is first pushed; it skips the App's default screen (checked with Textual
-8.2.8), so the App's CSS_PATH also names the default screen's.
+when the screen is first pushed, and then restyles every widget of the app; it skips the
+App's default screen (checked with Textual 8.2.8). So the dashboard's App names every
+stylesheet (``stylesheets()``) and no push reads one.
 """
 
 from __future__ import annotations

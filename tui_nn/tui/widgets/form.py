@@ -16,6 +16,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from .static_text import show_text
 from ...training.config import ConfigError, TrainConfig, check_batch_size, parse_batch_size
 
 
@@ -77,7 +78,7 @@ class FieldRow(Horizontal):
     def show_reason(self, reason: str | None) -> None:
         """Show ``reason`` as an error, or the hint when ``reason`` is None."""
         self.set_class(reason is not None, "-invalid")
-        self.query_one(".field-reason", Static).update(reason if reason is not None else self.hint)
+        show_text(self.query_one(".field-reason", Static), reason if reason is not None else self.hint)
 
     @property
     def error(self) -> str | None:

@@ -73,11 +73,14 @@ class ProbabilityBars(Widget):
 
     def show(self, proba: np.ndarray | None, class_names: tuple[str, ...], *,
              true: int | None = None, predicted: int | None = None) -> None:
+        height = self.get_content_height(None, None, 0)
         self.proba = None if proba is None else np.asarray(proba, np.float64)
         self.class_names = class_names
         self.true = true
         self.predicted = predicted if predicted is not None or proba is None else int(np.argmax(proba))
-        self.refresh(layout=True)
+        # a layout pass (a whole-screen repaint in the terminal) only when the height changes:
+        # moving from image to image in the mistakes list keeps it
+        self.refresh(layout=self.get_content_height(None, None, 0) != height)
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return max(len(self.class_names), 1) + (1 if self.true is not None else 0)

@@ -23,6 +23,7 @@ from ....inspection.mistakes import ORDERS, SHOW_MODES, filter_indices, order_in
 from ....inspection.renderers import RENDERER_NAMES
 from ...widgets.digit_grid import DigitGrid
 from ...widgets.inspect_parts import ImageTable, ProbabilityBars, class_label
+from ...widgets.static_text import show_text
 from .base import InspectScreen
 
 NAME_WIDTH = {False: 7, True: 11}   # class names in the list, narrow / wide layout
@@ -123,8 +124,9 @@ class MistakesScreen(InspectScreen):
 
     def _update_image_title(self) -> None:
         box = self.query_one("#mistakes-image-box")
-        box.border_title = "Image"
-        box.border_subtitle = f"r: {RENDERER_NAMES[self.renderer]}"
+        subtitle = f"r: {RENDERER_NAMES[self.renderer]}"
+        if box.border_title != "Image" or box.border_subtitle != subtitle:
+            box.border_title, box.border_subtitle = "Image", subtitle
 
     # ------------------------------------------------------------------- list
     def current_rows(self) -> np.ndarray:
@@ -197,7 +199,7 @@ class MistakesScreen(InspectScreen):
         self._update_image_title()
         if index is None:
             grid.show(None)
-            caption.update("[dim]No image matches these filters.[/]")
+            show_text(caption, "[dim]No image matches these filters.[/]", layout=False)
             bars.show(None, self.data.class_names)
             return
         outcomes, names = self.data.outcomes, self.data.class_names
@@ -205,9 +207,10 @@ class MistakesScreen(InspectScreen):
         grid.placeholder = "no images saved" if self.data.images is None else "nothing to show"
         grid.show(self.data.image(index))
         verdict = "[b $text-success]right[/]" if true == pred else "[b $text-error]wrong[/]"
-        caption.update(f"image [b]{index}[/]  {verdict}\n"
-                       f"[b]true[/] {escape(names[true])}\n"
-                       f"[b]pred[/] {escape(names[pred])} {percent(outcomes.confidence[index])}")
+        show_text(caption, f"image [b]{index}[/]  {verdict}\n"
+                           f"[b]true[/] {escape(names[true])}\n"
+                           f"[b]pred[/] {escape(names[pred])} {percent(outcomes.confidence[index])}",
+                  layout=False)
         bars.show(outcomes.proba[index], names, true=true, predicted=pred)
 
     @on(DataTable.RowHighlighted, "#mistakes-table")

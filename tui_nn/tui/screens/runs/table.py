@@ -3,8 +3,8 @@ and export, renamed, deleted, and handed to the app to inspect, rerun, reuse or 
 
 ``RunsScreen(store)`` can be pushed over any screen; escape pops it. The list is read in
 a thread worker (``RunStore.list`` reads two small JSON files per run: ~120 ms for 1,000),
-so the screen draws at once with a loading indicator and fills the table when the list
-arrives. Sorting and filtering work on the loaded list, in memory.
+so the screen draws at once and fills the table when the list arrives (with a loading
+indicator if that takes longer than LOADING_DELAY_S). Sorting and filtering work on the loaded list, in memory.
 
 What the screen cannot do itself it posts to the app as ``RunAction(action, path)``:
 
@@ -43,6 +43,7 @@ from ....runs.store import RunInfo, RunStore, RunStoreError
 from ...styles import css_path
 from ...widgets.footer import Footer
 from ...widgets.run_charts import MAX_RUNS
+from ...widgets.static_text import show_text
 from ...widgets.too_small import TooSmall
 from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
 from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, cannot, cell_texts,
@@ -55,7 +56,8 @@ MARK = "\u25cf"          # ● in the mark column of a marked run
 FIRST_ROWS = 60          # rows added at once when the table is (re)filled ...
 MORE_ROWS = 200          # ... then this many after each pause
 CHUNK_PAUSE_S = 0.02
-LOADING_INDICATOR = True
+LOADING_DELAY_S = 0.3     # a list that takes longer gets a loading indicator (showing and
+                          # hiding it costs two layout passes: not for the usual ~10 ms list)
 ARROWS = {False: " \u25b2", True: " \u25bc"}   # ▲ ascending, ▼ descending
 
 
@@ -201,7 +203,6 @@ class RunsScreen(Screen):
                               id="runs-filter-input")
             yield Static("", id="runs-count")
         table = RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
-        table.loading = LOADING_INDICATOR
         yield table
         yield Static("", id="runs-detail")
         yield Footer(compact=True)
@@ -226,10 +227,14 @@ class RunsScreen(Screen):
         """Read the runs directory again (in a thread); the table keeps its contents,
         cursor and marks until the new list arrives."""
         if not self.loaded:
-            self.query_one("#runs-table", DataTable).loading = LOADING_INDICATOR
-            self.query_one("#runs-count", Static).update("reading\u2026")
+            show_text(self.query_one("#runs-count", Static), "reading\u2026")
+            self.set_timer(LOADING_DELAY_S, self._show_loading)
         self._list_worker = self._list_runs()
         return self._list_worker
+
+    def _show_loading(self) -> None:
+        if not self.loaded:
+            self.query_one("#runs-table", DataTable).loading = True
 
     @work(thread=True, exclusive=True, group="runs-list", exit_on_error=False, description="list runs")
     def _list_runs(self) -> tuple[list[RunInfo], Listing, float]:
@@ -389,29 +394,34 @@ class RunsScreen(Screen):
     def _update_count(self) -> None:
         count = self.query_one("#runs-count", Static)
         if not self.loaded:
-            count.update("reading\u2026")
+            show_text(count, "reading\u2026")
             return
-        count.update(count_text(len(self.runs), len(self.shown), len(self.marked)))
+        # the sort is said here, not in a toast: the sorted column may be scrolled out of
+        # view at 80 columns, and a toast costs two layout passes (shown, then gone)
+        sort = f"by {HEADERS[self.sort_column]}{ARROWS[self.sort_descending]}"
+        show_text(count, f"{count_text(len(self.runs), len(self.shown), len(self.marked))} \u00b7 {sort}")
 
     def _update_detail(self) -> None:
         detail = self.query_one("#runs-detail", Static)
+        # a fixed height and width (runs.tcss): no layout pass for a new detail
+        show = partial(show_text, detail, layout=False)
         if self.load_error:
-            detail.update(Text(self.load_error, style="bold"))
+            show(Text(self.load_error, style="bold"))
             return
         if not self.loaded:
-            detail.update(f"Reading {self.store.root}\u2026")
+            show(f"Reading {self.store.root}\u2026")
             return
         if not self.runs:
-            detail.update(Text(f"No runs yet in {self.store.root}.\nEvery run trained from the dashboard "
+            show(Text(f"No runs yet in {self.store.root}.\nEvery run trained from the dashboard "
                                "or the CLI is kept there."))
             return
         if not self.shown:
-            detail.update(Text(f"No run matches \u201c{self.query_text.strip()}\u201d. "
+            show(Text(f"No run matches \u201c{self.query_text.strip()}\u201d. "
                                "Press / to change the filter."))
             return
         info = self.current_run()
         if info is None:
-            detail.update("")
+            show("")
             return
         styles = self._status_styles()
         line1 = Text(no_wrap=True, overflow="ellipsis")
@@ -422,7 +432,7 @@ class RunsScreen(Screen):
             line2 = Text(info.problem, style=styles["damaged"], no_wrap=True, overflow="ellipsis")
         else:
             line2 = Text(summary_text(info), no_wrap=True, overflow="ellipsis")
-        detail.update(Text("\n").join([line1, line2]))
+        show(Text("\n").join([line1, line2]))
 
     # ------------------------------------------------------------- the cursor
     def current_key(self) -> str | None:
@@ -513,7 +523,6 @@ class RunsScreen(Screen):
     def action_cycle_sort(self) -> None:
         column = next_column(self.sort_column)
         self.sort_by(column)
-        self.notify(f"Sorted by {HEADERS[column]}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_descending)

@@ -71,7 +71,8 @@ def branch_text(info: RunInfo) -> str:
 # ------------------------------------------------------------------- columns
 # (key, header, text of a run, sort value of a run, right-aligned)
 # Metric first: what a user compares and sorts by (best validation and test accuracy, status,
-# epochs), then the name, fit in 80 columns; the settings follow, scrolled to.
+# epochs), then the name and the date, fit in 80 columns; the settings follow, scrolled to, then
+# the sweep and the branch point (empty for most runs).
 Column = tuple[str, str, Callable[[RunInfo], str], Callable[[RunInfo], object], bool]
 COLUMNS: list[Column] = [
     ("best_val_acc", "best val", lambda r: percent(r.best_val_acc), lambda r: r.best_val_acc, True),
@@ -79,12 +80,6 @@ COLUMNS: list[Column] = [
     ("status", "status", lambda r: r.status.describe(r.epochs), lambda r: r.status, False),
     ("epochs", "epochs", epochs, lambda r: r.epochs, True),
     ("name", "name", lambda r: cut(display_name(r), NAME_MAX), lambda r: display_name(r).lower(), False),
-    # a sweep's trials sort together, in trial order: the sweep as a group
-    ("sweep", "sweep", lambda r: f"{r.sweep} #{r.trial}" if r.sweep else "",
-     lambda r: (r.sweep.lower(), r.trial if r.trial is not None else -1) if r.sweep else None, False),
-    # a branch sorts after its parent's other branches, by the epoch it left at
-    ("branch", "from", lambda r: branch_text(r), lambda r: (r.branch_of.lower(), r.branch_epoch) if r.branch_of
-     else None, False),
     ("created", "date", lambda r: date(r.created), lambda r: r.created or None, False),
     ("dataset", "dataset", lambda r: r.dataset or DASH, lambda r: r.dataset.lower() or None, False),
     ("architecture", "arch", lambda r: r.architecture or DASH, lambda r: r.architecture or None, False),
@@ -93,6 +88,12 @@ COLUMNS: list[Column] = [
     ("batch", "batch", lambda r: r.batch or DASH,
      lambda r: (float("inf") if r.batch == "full" else _number_or_none(r.batch)) if r.batch else None, True),
     ("seconds", "time", lambda r: duration(r.seconds), lambda r: r.seconds or None, True),
+    # a sweep's trials sort together, in trial order: the sweep as a group
+    ("sweep", "sweep", lambda r: f"{r.sweep} #{r.trial}" if r.sweep else "",
+     lambda r: (r.sweep.lower(), r.trial if r.trial is not None else -1) if r.sweep else None, False),
+    # a branch sorts after its parent's other branches, by the epoch it left at
+    ("branch", "from", lambda r: branch_text(r), lambda r: (r.branch_of.lower(), r.branch_epoch) if r.branch_of
+     else None, False),
     ("problem", "problem", lambda r: cut(r.problem, PROBLEM_MAX), lambda r: r.problem or None, False),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
