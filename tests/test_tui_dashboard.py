@@ -189,7 +189,7 @@ async def test_start_asked_while_the_dataset_loads_starts_once_it_has_loaded():
     app = ScratchnetApp(progress_interval=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await setup_screen(pilot)
-        await fill(pilot, **SMALL_RUN)
+        await enter(pilot, **SMALL_RUN)
         dataset, key = screen.dataset, screen.dataset_key
         screen.dataset = None              # as between choosing a dataset and its arrival
         await press_now(pilot, "ctrl+r")
