@@ -11,7 +11,7 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
   ask, tell, report, should_prune, summary.json) against the trials' training time, for the
   default preset's network (784-512-256-10, Adam, mini-batch 64, shifts; ``--overhead-epochs``
   of its 100 epochs). Goal: < 5%.
-- phases: the throughput sweep once with each worker count, traced (``TRACE_ENV``: the owner
+- phases: the throughput sweep once with each worker count (cold and warm), traced (``TRACE_ENV``: the owner
   and each worker log timestamped phases), and where the wall time went: the owner's
   set-up (spawning, Optuna, the study), each worker's start (interpreter and imports, the
   dataset), its trials (set-up, training, finishing), its idle time between trials (the
@@ -63,11 +63,13 @@ def throughput_sweep(workers: int) -> float:
     return wall
 
 
-def cold_sweep(workers: int) -> float:
-    """``throughput_sweep`` in a fresh Python process (nothing imported, no fork server)."""
+def cold_sweep(workers: int, with_pid: bool = False):
+    """``throughput_sweep`` in a fresh Python process (nothing imported, no fork server);
+    with ``with_pid``, (seconds, that process's pid) (the owner in its trace)."""
     out = subprocess.run([sys.executable, __file__, "--one-sweep", str(workers)], capture_output=True, text=True,
                          check=True, timeout=600)
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, pid = out.stdout.strip().splitlines()[-1].split()
+    return (float(wall), int(pid)) if with_pid else float(wall)
 
 
 def throughput(repeat: int, modes: tuple = ("cold", "warm")) -> dict:
@@ -101,8 +103,8 @@ def phase_breakdown(events: list, owner: int) -> dict:
     for at, pid, phase, _ in events:
         if pid == owner:
             first.setdefault(phase, at - t0)
-    out = {"owner": {key: round(first[key], 3) for key in ("backend-ready", "study-ready", "submit", "close", "closed",
-                                                        "run-end") if key in first},
+    out = {"owner": {key: round(first[key], 3) for key in ("backend-ready", "warm-cache", "study-ready", "submit", "close",
+                                                        "closed", "run-end") if key in first},
            "workers": []}
     gots = [(at - t0, detail) for at, pid, phase, detail in events if pid == owner and phase == "got"]
     submits = [(at - t0, detail) for at, pid, phase, detail in events if pid == owner and phase == "submit"]
@@ -147,19 +149,26 @@ def phase_breakdown(events: list, owner: int) -> dict:
     return out
 
 
-def phases() -> dict:
+def phases(modes: tuple = ("cold", "warm")) -> dict:
+    """Cold: each traced sweep in a fresh process (``cold_sweep``); warm: in this process, after
+    an untimed one-trial sweep (as ``throughput``)."""
     from tui_nn.sweeps.workers import TRACE_ENV
     out = {}
-    for workers in (1, 2):
-        trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
-        os.environ[TRACE_ENV] = str(trace)
-        try:
-            wall, result, _ = timed_sweep(f"p{workers}", THROUGHPUT_BASE, THROUGHPUT_SPACE, 8, workers,
-                                          sampler="random")
-        finally:
-            del os.environ[TRACE_ENV]
-        assert result.counts.get("complete") == 8, result.counts
-        out[f"workers_{workers}"] = {"wall_s": round(wall, 3), **phase_breakdown(read_trace(trace), os.getpid())}
+    if "warm" in modes:
+        timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
+    for mode in modes:
+        for workers in (1, 2):
+            trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
+            os.environ[TRACE_ENV] = str(trace)
+            try:
+                if mode == "cold":
+                    wall, owner = cold_sweep(workers, with_pid=True)
+                else:
+                    wall, owner = throughput_sweep(workers), os.getpid()
+            finally:
+                del os.environ[TRACE_ENV]
+            out[f"{mode}_workers_{workers}"] = {"wall_s": round(wall, 3),
+                                                **phase_breakdown(read_trace(trace), owner)}
     return out
 
 
@@ -167,6 +176,7 @@ def print_phases(figures: dict) -> None:
     for key, p in figures.items():
         o = p["owner"]
         print(f"phases, {key}: wall {p['wall_s']:.2f} s; owner: workers spawned at {o.get('backend-ready')}, "
+              f"sample cache checked {o.get('warm-cache')}, "
               f"study ready {o.get('study-ready')}, first submit {o.get('submit')}, close {o.get('close')}"
               f"->{o.get('closed')}, run ends {o.get('run-end')}; ask->submit {o['ask_to_submit_s']} s in all; "
               f"ended->next submit {o['ended_to_next_submit_s']}")
@@ -212,12 +222,13 @@ def main() -> None:
     parser.add_argument("--overhead-epochs", type=int, default=10)
     parser.add_argument("--quality-trials", type=int, default=30)
     parser.add_argument("--quality-epochs", type=int, default=8)
-    parser.add_argument("--throughput-modes", default="cold,warm", help="cold, warm or both (see above)")
+    parser.add_argument("--throughput-modes", default="cold,warm",
+                        help="cold, warm or both (see above), for throughput and phases")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)   # cold_sweep's child
     args = parser.parse_args()
     if args.one_sweep:
-        print(throughput_sweep(args.one_sweep))
+        print(throughput_sweep(args.one_sweep), os.getpid())
         return
     parts = set(args.only.split(","))
     figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
@@ -232,7 +243,7 @@ def main() -> None:
                       f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
                       f"(goal <= 0.6)", flush=True)
     if "phases" in parts:
-        figures["phases"] = ph = phases()
+        figures["phases"] = ph = phases(tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(",")))
         if not args.json:
             print_phases(ph)
     if "overhead" in parts:

@@ -154,6 +154,18 @@ def load_sample_arrays(data_dir: str | os.PathLike[str] | None = None) -> tuple[
     return x, y, PARSED
 
 
+def ensure_sample_cache(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Make sure the cache file exists (parse and write it if not), so that processes started
+    next read it instead of each parsing the CSV: ``FROM_CACHE`` when it was there already
+    (only looked at, not read: its readers check it), else ``PARSED``."""
+    try:
+        if sample_cache_path(data_dir).exists():
+            return FROM_CACHE
+    except (OSError, RuntimeError):
+        pass
+    return load_sample_arrays(data_dir)[2]
+
+
 _arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 _arrays_lock = threading.Lock()
 

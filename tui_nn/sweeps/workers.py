@@ -115,6 +115,20 @@ def _dataset(name: str, data_dir: str | None):
     return _datasets[key]
 
 
+def warm_cache(preload: tuple | None) -> None:
+    """Write the embedded sample's cache file if it is missing (``preload``: dataset name,
+    data dir). Any problem is left for the workers' own load to report."""
+    if preload is None:
+        return
+    try:
+        from ..datasets.embedded import SAMPLE_NAME, ensure_sample_cache
+        from ..datasets.registry import canonical_name
+        if canonical_name(preload[0]) == SAMPLE_NAME:
+            trace("warm-cache", ensure_sample_cache(preload[1]))
+    except Exception:   # noqa: BLE001 - the trial that loads it will say why
+        pass
+
+
 def blas_threads() -> int | None:
     """The most threads any BLAS loaded in this process may use (None: none loaded)."""
     from threadpoolctl import threadpool_info
@@ -304,6 +318,9 @@ class LocalWorkers:
 
     def _start_all(self) -> None:
         try:
+            # While the fork server imports (its first start): the workers then read the
+            # dataset's cache rather than each parsing it
+            warm_cache(self._preload)
             for _ in range(self.n):
                 self._workers.append(self._start())
         except BaseException as exc:   # noqa: BLE001 - raised again by the first call that needs the workers
