@@ -6,7 +6,9 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
   time from ``Sweep.run`` to its return, worker start-up included. Goal: ratio <= 0.6.
   Twice: cold, each sweep in a fresh process (as ``scratchnet-tui sweep`` runs one), and
   warm, in this process after an untimed one-trial sweep (as the dashboard's later sweeps
-  run: the owner has imported Optuna, and the workers' fork server is up).
+  run: the owner has imported Optuna, and the workers' fork server is up). And ``cli``: the
+  whole ``python -m tui_nn sweep`` command, from its start to its exit. ``--baseline TREE``
+  runs the cold and cli sweeps with another checkout's code too, interleaved (before/after).
 - overhead: the owner's time in Optuna and the sweep's files (``Sweep.bookkeeping_seconds``:
   ask, tell, report, should_prune, summary.json) against the trials' training time, for the
   default preset's network (784-512-256-10, Adam, mini-batch 64, shifts; ``--overhead-epochs``
@@ -21,6 +23,7 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
   (same epochs), and the epochs each sweep trained in all.
 
 Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality,phases] [--repeat 2] [--json]
+       [--throughput-modes cold,warm] [--baseline /path/to/another/checkout]
 """
 
 from __future__ import annotations
@@ -63,27 +66,80 @@ def throughput_sweep(workers: int) -> float:
     return wall
 
 
-def cold_sweep(workers: int, with_pid: bool = False):
+def cold_sweep(workers: int, with_pid: bool = False, pythonpath: str | None = None):
     """``throughput_sweep`` in a fresh Python process (nothing imported, no fork server);
-    with ``with_pid``, (seconds, that process's pid) (the owner in its trace)."""
-    out = subprocess.run([sys.executable, __file__, "--one-sweep", str(workers)], capture_output=True, text=True,
-                         check=True, timeout=600)
-    wall, pid = out.stdout.strip().splitlines()[-1].split()
+    with ``with_pid``, (seconds, that process's pid) (the owner in its trace). ``pythonpath``:
+    the tree whose tui_nn it runs (``--baseline``)."""
+    out = _in_child(f"print(sweeps.throughput_sweep({workers}), os.getpid())", pythonpath)
+    wall, pid = out.split()
     return (float(wall), int(pid)) if with_pid else float(wall)
 
 
-def throughput(repeat: int, modes: tuple = ("cold", "warm")) -> dict:
+CLI_FLAGS = ["--hidden", "256,128", "--lr-schedule", "constant", "--epochs", "5", "--dropout", "0",
+             "--augment", "none", "--seed", "0", "--space", *THROUGHPUT_SPACE, "--trials", "8", "--sampler", "random"]
+
+
+def cli_sweep(workers: int, pythonpath: str | None = None) -> float:
+    """Wall seconds of ``python -m tui_nn sweep`` running the throughput sweep, from the
+    command's start to its exit: what a user waits for (its own imports, Optuna, the
+    workers' start, the trials, the exit)."""
+    env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
+    root = Path(tempfile.mkdtemp(prefix=f"bench-sweep-cli{workers}-"))
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tui_nn", "sweep", "--runs-dir", str(root), "--name", "cli",
+                    "--workers", str(workers), *CLI_FLAGS], capture_output=True, text=True, check=True,
+                   timeout=1200, env=env)
+    wall = time.perf_counter() - t0
+    base = json.loads((root / "sweeps" / "cli" / "sweep.json").read_text())["base"]
+    want = THROUGHPUT_BASE.to_dict()
+    assert {k: v for k, v in base.items() if k != "preset"} == {k: v for k, v in want.items() if k != "preset"}, base
+    return wall
+
+
+def _in_child(code: str, pythonpath: str | None = None) -> str:
+    """The last line ``code`` prints in a fresh ``python -c`` process with this module as
+    ``sweeps``. Not this file as the child's main script: each sweep worker would run it
+    again (multiprocessing re-imports the parent's main module in every fork-server or
+    spawned child), paying imports the CLI's workers don't (its main is a two-line script)."""
+    env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = f"import os, sys; sys.path.insert(0, {here!r}); import sweeps; {code}"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         timeout=1200, env=env)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def warm_walls(repeat: int) -> dict:
+    """The warm sweeps (see ``throughput``), in this process: {workers: [seconds]}."""
+    timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
+    walls = {1: [], 2: []}
+    for _ in range(repeat):
+        for workers in (1, 2):
+            walls[workers].append(throughput_sweep(workers))
+    return walls
+
+
+def throughput(repeat: int, modes: tuple = ("cold", "warm"), baseline: str | None = None) -> dict:
+    """With ``baseline`` (another checkout's root), each cold sweep is run with that tree's
+    tui_nn too, alternately first and second: before and after, interleaved in one run."""
     out = {"trials": 8, "config": "784-256-128-10 Adam B64, 5 epochs"}
-    if "warm" in modes:
-        timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
     for mode in modes:
-        run = cold_sweep if mode == "cold" else throughput_sweep
-        walls = {1: [], 2: []}
-        for _ in range(repeat):
+        trees = {mode: None}
+        if mode in ("cold", "cli") and baseline:
+            trees[f"{mode}_baseline"] = os.path.abspath(baseline)
+        walls = {key: {1: [], 2: []} for key in trees}
+        if mode == "warm":   # in a child too, whose main module the workers don't re-import
+            walls["warm"] = {int(k): v for k, v in json.loads(
+                _in_child(f"import json; print(json.dumps(sweeps.warm_walls({repeat})))")).items()}
+        run = cli_sweep if mode == "cli" else cold_sweep
+        for i in range(repeat if mode != "warm" else 0):
             for workers in (1, 2):
-                walls[workers].append(run(workers))
-        one, two = statistics.median(walls[1]), statistics.median(walls[2])
-        out[mode] = {"workers_1_s": walls[1], "workers_2_s": walls[2], "ratio": two / one}
+                order = list(trees) if (i + workers) % 2 else list(trees)[::-1]
+                for key in order:
+                    walls[key][workers].append(run(workers, pythonpath=trees[key]))
+        for key, w in walls.items():
+            one, two = statistics.median(w[1]), statistics.median(w[2])
+            out[key] = {"workers_1_s": w[1], "workers_2_s": w[2], "ratio": two / one, "tree": trees[key] or "this"}
     return out
 
 
@@ -149,26 +205,33 @@ def phase_breakdown(events: list, owner: int) -> dict:
     return out
 
 
-def phases(modes: tuple = ("cold", "warm")) -> dict:
-    """Cold: each traced sweep in a fresh process (``cold_sweep``); warm: in this process, after
-    an untimed one-trial sweep (as ``throughput``)."""
+def traced(workers: int, sweep) -> dict:
+    """``sweep(workers)`` -> (wall, owner pid) run with a fresh trace file; its breakdown."""
     from tui_nn.sweeps.workers import TRACE_ENV
+    trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
+    os.environ[TRACE_ENV] = str(trace)
+    try:
+        wall, owner = sweep(workers)
+    finally:
+        del os.environ[TRACE_ENV]
+    return {"wall_s": round(wall, 3), **phase_breakdown(read_trace(trace), owner)}
+
+
+def warm_phases() -> dict:
+    """The warm traced sweeps, in this process (after an untimed one)."""
+    timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
+    return {f"warm_workers_{w}": traced(w, lambda n: (throughput_sweep(n), os.getpid())) for w in (1, 2)}
+
+
+def phases(modes: tuple = ("cold", "warm")) -> dict:
+    """Cold: each traced sweep in a fresh process (``cold_sweep``); warm: in one fresh process,
+    after an untimed one-trial sweep (as ``throughput``)."""
     out = {}
-    if "warm" in modes:
-        timed_sweep("warm-up", THROUGHPUT_BASE, THROUGHPUT_SPACE, 1, 1, sampler="random")
-    for mode in modes:
+    if "cold" in modes:
         for workers in (1, 2):
-            trace = Path(tempfile.mkdtemp(prefix="bench-sweep-trace-")) / "trace.log"
-            os.environ[TRACE_ENV] = str(trace)
-            try:
-                if mode == "cold":
-                    wall, owner = cold_sweep(workers, with_pid=True)
-                else:
-                    wall, owner = throughput_sweep(workers), os.getpid()
-            finally:
-                del os.environ[TRACE_ENV]
-            out[f"{mode}_workers_{workers}"] = {"wall_s": round(wall, 3),
-                                                **phase_breakdown(read_trace(trace), owner)}
+            out[f"cold_workers_{workers}"] = traced(workers, lambda n: cold_sweep(n, with_pid=True))
+    if "warm" in modes:
+        out.update(json.loads(_in_child("import json; print(json.dumps(sweeps.warm_phases()))")))
     return out
 
 
@@ -223,22 +286,20 @@ def main() -> None:
     parser.add_argument("--quality-trials", type=int, default=30)
     parser.add_argument("--quality-epochs", type=int, default=8)
     parser.add_argument("--throughput-modes", default="cold,warm",
-                        help="cold, warm or both (see above), for throughput and phases")
+                        help="any of cold, warm, cli (see above); phases: cold and warm")
+    parser.add_argument("--baseline", metavar="TREE",
+                        help="cold and cli throughput: also run another checkout's tui_nn (its root), interleaved")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--one-sweep", type=int, metavar="WORKERS", help=argparse.SUPPRESS)   # cold_sweep's child
     args = parser.parse_args()
-    if args.one_sweep:
-        print(throughput_sweep(args.one_sweep), os.getpid())
-        return
     parts = set(args.only.split(","))
     figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
     if not args.json:
         print(f"load average before: {figures['load_average_before']} on {figures['cpus']} CPUs", flush=True)
     if "throughput" in parts:
-        modes = tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(","))
-        figures["throughput"] = t = throughput(args.repeat, modes)
+        modes = tuple(m for m in ("cold", "warm", "cli") if m in args.throughput_modes.split(","))
+        figures["throughput"] = t = throughput(args.repeat, modes, args.baseline)
         if not args.json:
-            for mode in modes:
+            for mode in [k for k in t if k.startswith(("cold", "warm", "cli"))]:
                 print(f"throughput, {mode}: 8 trials, workers=1 {[round(x, 2) for x in t[mode]['workers_1_s']]} s, "
                       f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
                       f"(goal <= 0.6)", flush=True)

@@ -21,7 +21,9 @@ _MODULE_OF = {
                      "TrialEnded", "TrialEpoch", "TrialStarted", "default_name", "list_sweeps"), "study"),
     **dict.fromkeys(("ClusterError", "resolve_workers"), "workers"),
 }
-__all__ = sorted(_MODULE_OF)
+__all__ = ["ClusterError", "Param", "SearchSpace", "SpaceError", "Sweep", "SweepEnded", "SweepError", "SweepEvent",
+           "SweepRecord", "SweepResult", "SweepSpec", "TrialEnded", "TrialEpoch", "TrialStarted", "default_name",
+           "list_sweeps", "resolve_workers"]
 
 if TYPE_CHECKING:
     from .space import Param, SearchSpace, SpaceError

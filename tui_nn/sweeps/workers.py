@@ -282,6 +282,26 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
     os._exit(0)
 
 
+def start_fork_server() -> bool:
+    """Start the workers' fork server if it isn't running (returns at once: a new server
+    imports ``WORKER_PRELOAD`` while the caller goes on). The CLI's ``sweep`` calls it before
+    its own imports, so that the server's overlap them. False where there is no fork server
+    (the platform has none, or its socket is refused): workers are then spawned."""
+    import multiprocessing as mp
+    if "forkserver" not in mp.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+    # only read when the server starts; never '__main__': the owner's main module (the
+    # dashboard) is no worker's business
+    forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
+    try:
+        with blas_pinned():
+            forkserver.ensure_running()
+    except OSError:
+        return False
+    return True
+
+
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
@@ -296,17 +316,8 @@ class LocalWorkers:
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._mp = mp.get_context("spawn")
-        if (start_method or "forkserver") == "forkserver" and "forkserver" in mp.get_all_start_methods():
-            from multiprocessing import forkserver
-            # only read when the server starts (the first sweep); never '__main__': the
-            # owner's main module (the dashboard) is no worker's business
-            forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
-            try:
-                with blas_pinned():
-                    forkserver.ensure_running()   # returns at once; a new server imports as we go on
-                self._mp = mp.get_context("forkserver")
-            except OSError:   # no server (a socket refused): spawn each worker
-                pass
+        if (start_method or "forkserver") == "forkserver" and start_fork_server():
+            self._mp = mp.get_context("forkserver")
         if self._mp.get_start_method() == "spawn":
             for _ in range(n):
                 self._workers.append(self._start())
