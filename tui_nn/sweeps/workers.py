@@ -299,6 +299,7 @@ def start_fork_server() -> bool:
             forkserver.ensure_running()
     except OSError:
         return False
+    trace("fork-server")
     return True
 
 
