@@ -18,7 +18,7 @@ NumPy loads: two workers with two BLAS threads each on two cores are 10x slower 
 one (perf-notes). They are never forked from the owner (whose threads, the dashboard's, a
 fork would copy mid-flight): where the platform has it, from multiprocessing's fork server,
 a fresh single-threaded interpreter started (BLAS pinned) at the first sweep, that has
-imported what a trial needs once (``WORKER_PRELOAD``, 0.7-1 s) and stays for the owner's
+imported what a trial needs once (``WORKER_PRELOAD``, 0.4-1 s) and stays for the owner's
 later sweeps, so their workers start in the time their dataset takes to load; elsewhere
 spawned, each a fresh interpreter. A worker takes the owner's environment as it is when the
 worker starts (the fork server's is that of its own start). Each talks to the owner over its own pipe, so a worker
@@ -52,9 +52,10 @@ TRACE_ENV = "SCRATCHNET_SWEEP_TRACE"
 
 Send = Callable[[dict], None]
 # What every local worker imports before its first trial, loaded once in the fork server:
-# the trial's code (NumPy with it). Not pandas (0.35 s): a trial needs it only to parse the
-# embedded sample when its cache file is missing (tui_nn.datasets.embedded)
-WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl")
+# the trial's code (NumPy with it; numpy.random, 30-70 ms, only loads when a trial starts).
+# Not pandas (0.35 s): a trial needs it only to parse the embedded sample when its cache file
+# is missing (tui_nn.datasets.embedded)
+WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl", "numpy.random")
 
 
 def trace(phase: str, detail: object = "", at: float | None = None) -> None:
