@@ -223,13 +223,17 @@ def warm_phases() -> dict:
     return {f"warm_workers_{w}": traced(w, lambda n: (throughput_sweep(n), os.getpid())) for w in (1, 2)}
 
 
-def phases(modes: tuple = ("cold", "warm")) -> dict:
-    """Cold: each traced sweep in a fresh process (``cold_sweep``); warm: in one fresh process,
-    after an untimed one-trial sweep (as ``throughput``)."""
+def phases(modes: tuple = ("cold", "warm"), baseline: str | None = None) -> dict:
+    """Cold: each traced sweep in a fresh process (``cold_sweep``; with ``baseline``, that
+    tree's too, interleaved); warm: in one fresh process, after an untimed one-trial sweep
+    (as ``throughput``)."""
     out = {}
+    trees = {"cold": None, **({"cold_baseline": os.path.abspath(baseline)} if baseline else {})}
     if "cold" in modes:
         for workers in (1, 2):
-            out[f"cold_workers_{workers}"] = traced(workers, lambda n: cold_sweep(n, with_pid=True))
+            for key, tree in trees.items():
+                out[f"{key}_workers_{workers}"] = traced(
+                    workers, lambda n, tree=tree: cold_sweep(n, with_pid=True, pythonpath=tree))
     if "warm" in modes:
         out.update(json.loads(_in_child("import json; print(json.dumps(sweeps.warm_phases()))")))
     return out
@@ -288,7 +292,8 @@ def main() -> None:
     parser.add_argument("--throughput-modes", default="cold,warm",
                         help="any of cold, warm, cli (see above); phases: cold and warm")
     parser.add_argument("--baseline", metavar="TREE",
-                        help="cold and cli throughput: also run another checkout's tui_nn (its root), interleaved")
+                        help="cold and cli throughput, cold phases: also run another checkout's tui_nn (its root), "
+                        "interleaved")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -304,7 +309,8 @@ def main() -> None:
                       f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
                       f"(goal <= 0.6)", flush=True)
     if "phases" in parts:
-        figures["phases"] = ph = phases(tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(",")))
+        figures["phases"] = ph = phases(tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(",")),
+                                        args.baseline)
         if not args.json:
             print_phases(ph)
     if "overhead" in parts:
