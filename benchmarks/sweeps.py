@@ -83,12 +83,12 @@ def cli_sweep(workers: int, pythonpath: str | None = None) -> float:
     """Wall seconds of ``python -m tui_nn sweep`` running the throughput sweep, from the
     command's start to its exit: what a user waits for (its own imports, Optuna, the
     workers' start, the trials, the exit)."""
-    env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
+    env, cwd = _tree(pythonpath)
     root = Path(tempfile.mkdtemp(prefix=f"bench-sweep-cli{workers}-"))
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "tui_nn", "sweep", "--runs-dir", str(root), "--name", "cli",
                     "--workers", str(workers), *CLI_FLAGS], capture_output=True, text=True, check=True,
-                   timeout=1200, env=env)
+                   timeout=1200, env=env, cwd=cwd)
     wall = time.perf_counter() - t0
     base = json.loads((root / "sweeps" / "cli" / "sweep.json").read_text())["base"]
     want = THROUGHPUT_BASE.to_dict()
@@ -96,16 +96,25 @@ def cli_sweep(workers: int, pythonpath: str | None = None) -> float:
     return wall
 
 
+def _tree(pythonpath: str | None) -> tuple[dict | None, str]:
+    """(environment, working directory) of a child that imports the tui_nn of ``pythonpath``
+    (None: the one this process imports). The working directory is that tree too: ``-c`` and
+    ``-m`` put it first on sys.path, ahead of PYTHONPATH."""
+    import tui_nn
+    root = pythonpath or os.path.dirname(os.path.dirname(os.path.abspath(tui_nn.__file__)))
+    return {**os.environ, "PYTHONPATH": root}, root
+
+
 def _in_child(code: str, pythonpath: str | None = None) -> str:
     """The last line ``code`` prints in a fresh ``python -c`` process with this module as
     ``sweeps``. Not this file as the child's main script: each sweep worker would run it
     again (multiprocessing re-imports the parent's main module in every fork-server or
     spawned child), paying imports the CLI's workers don't (its main is a two-line script)."""
-    env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
+    env, cwd = _tree(pythonpath)
     here = os.path.dirname(os.path.abspath(__file__))
     script = f"import os, sys; sys.path.insert(0, {here!r}); import sweeps; {code}"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         timeout=1200, env=env)
+                         timeout=1200, env=env, cwd=cwd)
     return out.stdout.strip().splitlines()[-1]
 
 
