@@ -18,11 +18,13 @@ what a search finds (and what pruning saves), on the embedded MNIST sample.
   set-up (spawning, Optuna, the study), each worker's start (interpreter and imports, the
   dataset), its trials (set-up, training, finishing), its idle time between trials (the
   owner's tell/ask and the pipe), and the close at the end.
+- startup: a worker's fixed start-up cost in pieces, each in a fresh process: the fork
+  server's imports, then the embedded sample's load (``--baseline``: before/after, interleaved).
 - quality: a 30-trial TPE sweep over lr, hidden sizes, batch size and dropout, without and
   with median pruning: the best trial's held-out test accuracy beside the default preset's
   (same epochs), and the epochs each sweep trained in all.
 
-Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality,phases] [--repeat 2] [--json]
+Usage: python benchmarks/sweeps.py [--only throughput,overhead,quality,phases,startup] [--repeat 2] [--json]
        [--throughput-modes cold,warm] [--baseline /path/to/another/checkout]
 """
 
@@ -214,6 +216,39 @@ def phase_breakdown(events: list, owner: int) -> dict:
     return out
 
 
+_STARTUP = """
+import importlib, time
+t0 = time.perf_counter()
+import tui_nn.sweeps.workers as w
+for name in w.WORKER_PRELOAD:
+    importlib.import_module(name)
+t1 = time.perf_counter()
+w._dataset("mnist-sample", None)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def startup(repeat: int, baseline: str | None = None) -> dict:
+    """A worker's fixed start-up cost in pieces, each in a fresh process with BLAS pinned:
+    the fork server's imports (``WORKER_PRELOAD``: paid once per owner, before its first
+    worker forks) and then a worker's load of the embedded sample. With ``baseline``, that
+    tree's too, alternately first and second. Medians in seconds."""
+    trees = {"this": None, **({"baseline": os.path.abspath(baseline)} if baseline else {})}
+    got = {key: ([], []) for key in trees}
+    for i in range(repeat):
+        for key in (list(trees) if i % 2 == 0 else list(trees)[::-1]):
+            env, cwd = _tree(trees[key])
+            env.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
+            out = subprocess.run([sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True,
+                                 env=env, cwd=cwd, timeout=300)
+            imports, dataset = map(float, out.stdout.split())
+            got[key][0].append(imports)
+            got[key][1].append(dataset)
+    return {key: {"preload_imports_s": round(statistics.median(a), 3), "dataset_s": round(statistics.median(b), 3),
+                  "runs": repeat} for key, (a, b) in got.items()}
+
+
 def traced(workers: int, sweep) -> dict:
     """``sweep(workers)`` -> (wall, owner pid) run with a fresh trace file; its breakdown."""
     from tui_nn.sweeps.workers import TRACE_ENV
@@ -317,6 +352,12 @@ def main() -> None:
                 print(f"throughput, {mode}: 8 trials, workers=1 {[round(x, 2) for x in t[mode]['workers_1_s']]} s, "
                       f"workers=2 {[round(x, 2) for x in t[mode]['workers_2_s']]} s: ratio {t[mode]['ratio']:.2f} "
                       f"(goal <= 0.6)", flush=True)
+    if "startup" in parts:
+        figures["startup"] = st = startup(max(args.repeat, 5), args.baseline)
+        if not args.json:
+            for key, v in st.items():
+                print(f"startup, {key}: fork server's imports {v['preload_imports_s']} s, then a worker's "
+                      f"embedded sample {v['dataset_s']} s (medians of {v['runs']})", flush=True)
     if "phases" in parts:
         figures["phases"] = ph = phases(tuple(m for m in ("cold", "warm") if m in args.throughput_modes.split(",")),
                                         args.baseline)
