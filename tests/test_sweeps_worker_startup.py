@@ -1,5 +1,7 @@
 """A local sweep worker pays only for what a trial needs: it never imports Dask or Optuna
-(the owner's), it loads the dataset once for all its trials, and it leaves at once when the
+(the owner's), nor pandas (the sample comes from its cache file, which the owner writes
+while the fork server starts; a run's history table is built only when read), it loads the
+dataset once for all its trials, and it leaves at once when the
 owner closes it. Checked on real worker processes through the sweep's phase trace."""
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def read_trace(path):
     return events
 
 
-def test_a_local_worker_loads_no_dask_nor_optuna_and_its_dataset_once(tmp_path, monkeypatch):
+def test_a_local_worker_loads_no_dask_optuna_nor_pandas_and_its_dataset_once(tmp_path, monkeypatch):
     trace = tmp_path / "trace.log"
     monkeypatch.setenv(TRACE_ENV, str(trace))
     sweep = Sweep.new(SweepSpec("lean", TINY, SearchSpace.parse(["lr=log:1e-3:1e-2"]), trials=3, sampler="random"),
@@ -38,13 +40,15 @@ def test_a_local_worker_loads_no_dask_nor_optuna_and_its_dataset_once(tmp_path, 
     phases = [(phase, detail) for _, pid, phase, detail in events if pid in workers]
     [(_, loaded)] = [p for p in phases if p[0] == "worker-quit"]
     assert "numpy" in loaded.split(",")                      # it trained
-    assert not {"distributed", "optuna", "textual"} & set(loaded.split(","))
+    assert not {"distributed", "optuna", "textual", "pandas"} & set(loaded.split(","))
     # the dataset is preloaded once, then the three trials run on it
     assert [p for p, _ in phases].count("worker-preloaded") == 1
     assert [detail for phase, detail in phases if phase == "task"] == ["0", "1", "2"]
     # the owner's phases are traced too, in order
     owner = [phase for _, pid, phase, _ in events if pid not in workers]
     assert owner.index("run") < owner.index("backend-ready") < owner.index("study-ready") < owner.index("submit")
+    # this test's data directory is new: the owner parsed the sample and cached it for the worker
+    assert [detail for _, pid, phase, detail in events if phase == "warm-cache"] == ["parsed"]
     assert owner.index("close") < owner.index("closed") < owner.index("run-end")
 
 

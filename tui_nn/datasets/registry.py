@@ -35,9 +35,10 @@ __all__ = [
     "load_unlabelled_csv",
 ]
 
-# Named datasets that load without any path or download: canonical name -> loader.
+# Named datasets that load without any path or download: canonical name -> loader(data_dir)
+# (the embedded sample keeps its parsed arrays in the data cache).
 # The downloadable full-size sets are in catalogue.DOWNLOADABLE.
-_NAMED_LOADERS: dict[str, Callable[[], Dataset]] = {
+_NAMED_LOADERS: dict[str, Callable[[str | os.PathLike[str] | None], Dataset]] = {
     SAMPLE_NAME: load_embedded_sample,
 }
 
@@ -128,7 +129,7 @@ def load_dataset(name_or_path: str, data_dir: str | os.PathLike[str] | None = No
     key = name_or_path.strip()
     canonical = canonical_name(key)
     if canonical in _NAMED_LOADERS:
-        return _NAMED_LOADERS[canonical]()
+        return _NAMED_LOADERS[canonical](data_dir)
     spec = find_spec(canonical)
     if spec is not None:
         status = dataset_status(spec, data_dir)

@@ -299,9 +299,8 @@ class RunProcess:
             arch, dtype, params = body["network"]
             network = Network(Architecture.from_dict(arch), dtype=np.dtype(dtype))
             network.params[...] = params
-        history = _history(body["history"])
         # resume_state is left out: the dashboard continues a run from its folder, not from memory
-        return RunResult(RunStatus(body["status"]), TrainConfig.from_dict(body["config"]), network, history,
+        return RunResult(RunStatus(body["status"]), TrainConfig.from_dict(body["config"]), network, body["history"],
                          body["end"], body["best_params"], body["best_val_acc"])
 
     def _died(self) -> RunResult:
@@ -326,7 +325,7 @@ class RunProcess:
                      details=f"its last words: {said}" if said else "")
         self._dispatch(end)
         from ..training.trainer import RunResult
-        self.result = RunResult(RunStatus.FAILED, self.config, None, _history(self._rows), end)
+        self.result = RunResult(RunStatus.FAILED, self.config, None, list(self._rows), end)
         return self.result
 
     def close(self, timeout: float = 30.0) -> None:
@@ -346,10 +345,8 @@ class RunProcess:
 
 
 def _history(rows: list[dict]):
-    import pandas as pd
-
-    from ..training.events import HISTORY_COLUMNS
-    return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    from ..training.trainer import history_table
+    return history_table(rows)
 
 
 # ------------------------------------------------------------------ the child
@@ -438,7 +435,7 @@ def _child_main(conn, task: dict, log_path: str) -> None:
     network = result.network
     send("result", {
         "status": str(result.status), "config": result.config.to_dict(),
-        "history": result.history.to_dict("records"), "end": result.end,
+        "history": result.history_rows, "end": result.end,
         "network": None if network is None else (network.arch.to_dict(), network.dtype.str, network.params),
         "best_params": result.best_params, "best_val_acc": result.best_val_acc})
 

@@ -18,7 +18,7 @@ NumPy loads: two workers with two BLAS threads each on two cores are 10x slower 
 one (perf-notes). They are never forked from the owner (whose threads, the dashboard's, a
 fork would copy mid-flight): where the platform has it, from multiprocessing's fork server,
 a fresh single-threaded interpreter started (BLAS pinned) at the first sweep, that has
-imported what a trial needs once (``WORKER_PRELOAD``, 0.7-1 s) and stays for the owner's
+imported what a trial needs once (``WORKER_PRELOAD``, 0.4-1 s) and stays for the owner's
 later sweeps, so their workers start in the time their dataset takes to load; elsewhere
 spawned, each a fresh interpreter. A worker takes the owner's environment as it is when the
 worker starts (the fork server's is that of its own start). Each talks to the owner over its own pipe, so a worker
@@ -52,8 +52,10 @@ TRACE_ENV = "SCRATCHNET_SWEEP_TRACE"
 
 Send = Callable[[dict], None]
 # What every local worker imports before its first trial, loaded once in the fork server:
-# the trial's code (NumPy with it), and pandas (the embedded sample's CSV reader, a run's history)
-WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl", "pandas")
+# the trial's code (NumPy with it; numpy.random, 30-70 ms, only loads when a trial starts).
+# Not pandas (0.35 s): a trial needs it only to parse the embedded sample when its cache file
+# is missing (tui_nn.datasets.embedded)
+WORKER_PRELOAD = ("tui_nn.sweeps.workers", "tui_nn.runs", "threadpoolctl", "numpy.random")
 
 
 def trace(phase: str, detail: object = "", at: float | None = None) -> None:
@@ -112,6 +114,20 @@ def _dataset(name: str, data_dir: str | None):
         _datasets.clear()
         _datasets[key] = load_dataset(name, data_dir)
     return _datasets[key]
+
+
+def warm_cache(preload: tuple | None) -> None:
+    """Write the embedded sample's cache file if it is missing (``preload``: dataset name,
+    data dir). Any problem is left for the workers' own load to report."""
+    if preload is None:
+        return
+    try:
+        from ..datasets.embedded import SAMPLE_NAME, ensure_sample_cache
+        from ..datasets.registry import canonical_name
+        if canonical_name(preload[0]) == SAMPLE_NAME:
+            trace("warm-cache", ensure_sample_cache(preload[1]))
+    except Exception:   # noqa: BLE001 - the trial that loads it will say why
+        pass
 
 
 def blas_threads() -> int | None:
@@ -175,9 +191,10 @@ def run_trial(task: dict, send: Send, on_runner: Callable[[Any], None] = lambda 
     on_runner(runner)
     result = runner.run()
     trace("trial-trained", trial)
-    history = result.history
-    best_loss = float(history.val_loss.min()) if len(history) else None
-    end = {"kind": "ended", "trial": trial, "status": str(result.status), "epochs": len(history),
+    import math
+    rows = result.history_rows   # plain rows: the table would import pandas (0.2-0.5 s) in each worker
+    best_loss = min((float(r["val_loss"]) for r in rows if not math.isnan(r["val_loss"])), default=None)
+    end = {"kind": "ended", "trial": trial, "status": str(result.status), "epochs": len(rows),
            "run_id": run_id, "best_val_acc": _finite(result.best_val_acc),
            "best_val_loss": _finite(best_loss), "test_acc": _finite(result.end.test_acc),
            "message": getattr(result.end, "message", "") or getattr(result.end, "hint", "")}
@@ -266,6 +283,27 @@ def _worker_main(conn, preload: tuple | None = None, log_path: str | None = None
     os._exit(0)
 
 
+def start_fork_server() -> bool:
+    """Start the workers' fork server if it isn't running (returns at once: a new server
+    imports ``WORKER_PRELOAD`` while the caller goes on). The CLI's ``sweep`` calls it before
+    its own imports, so that the server's overlap them. False where there is no fork server
+    (the platform has none, or its socket is refused): workers are then spawned."""
+    import multiprocessing as mp
+    if "forkserver" not in mp.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+    # only read when the server starts; never '__main__': the owner's main module (the
+    # dashboard) is no worker's business
+    forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
+    try:
+        with blas_pinned():
+            forkserver.ensure_running()
+    except OSError:
+        return False
+    trace("fork-server")
+    return True
+
+
 class LocalWorkers:
     """``n`` worker processes on this machine (see the module docstring)."""
 
@@ -280,17 +318,8 @@ class LocalWorkers:
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._mp = mp.get_context("spawn")
-        if (start_method or "forkserver") == "forkserver" and "forkserver" in mp.get_all_start_methods():
-            from multiprocessing import forkserver
-            # only read when the server starts (the first sweep); never '__main__': the
-            # owner's main module (the dashboard) is no worker's business
-            forkserver.set_forkserver_preload(list(WORKER_PRELOAD))
-            try:
-                with blas_pinned():
-                    forkserver.ensure_running()   # returns at once; a new server imports as we go on
-                self._mp = mp.get_context("forkserver")
-            except OSError:   # no server (a socket refused): spawn each worker
-                pass
+        if (start_method or "forkserver") == "forkserver" and start_fork_server():
+            self._mp = mp.get_context("forkserver")
         if self._mp.get_start_method() == "spawn":
             for _ in range(n):
                 self._workers.append(self._start())
@@ -302,6 +331,9 @@ class LocalWorkers:
 
     def _start_all(self) -> None:
         try:
+            # While the fork server imports (its first start): the workers then read the
+            # dataset's cache rather than each parsing it
+            warm_cache(self._preload)
             for _ in range(self.n):
                 self._workers.append(self._start())
         except BaseException as exc:   # noqa: BLE001 - raised again by the first call that needs the workers

@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -51,13 +52,24 @@ class RunResult:
     status: RunStatus                # finished | stopped-early | stopped | diverged | failed
     config: TrainConfig
     network: Network | None
-    history: pd.DataFrame
+    history_rows: list[dict]         # one dict per epoch (HISTORY_COLUMNS)
     end: RunEnded
     best_params: np.ndarray | None = None   # weights of the best validation epoch
     best_val_acc: float = float("nan")
     # What continuing this run needs to draw exactly what one longer run would have:
     # optimizer buffers and step count, random generator states, the data order.
     resume_state: dict = field(default_factory=dict)
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        """The rows as a table, built when first read: a run that nobody reads it of (a sweep
+        worker's trial) never imports pandas (0.2-0.5 s)."""
+        return history_table(self.history_rows)
+
+
+def history_table(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+    return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
 
 
 class Trainer:
@@ -168,8 +180,7 @@ class Trainer:
 
     @property
     def history(self) -> pd.DataFrame:
-        import pandas as pd
-        return pd.DataFrame(self.history_rows, columns=list(HISTORY_COLUMNS))
+        return history_table(self.history_rows)
 
     # ------------------------------------------------------------------ run
     def _rng(self, stream: str) -> np.random.Generator:
@@ -191,7 +202,7 @@ class Trainer:
             end = Failed(epochs_completed=len(self.history_rows), elapsed=time.perf_counter() - started,
                          message=f"{exc.__class__.__name__}: {exc}", details=traceback.format_exc())
             self.on_event(end)
-            return RunResult(RunStatus.FAILED, self.config, self.network, self.history, end)
+            return RunResult(RunStatus.FAILED, self.config, self.network, list(self.history_rows), end)
 
     def _run_with_threads(self) -> RunResult:
         if self.blas_threads:
@@ -399,5 +410,5 @@ class Trainer:
                    elapsed=elapsed, **extra)
         self.best_params, self.best_val_acc = best_params, best_val
         self.on_event(end)
-        return RunResult(STATUS_OF[kind], self.config, self.network, self.history, end, best_params, best_val,
+        return RunResult(STATUS_OF[kind], self.config, self.network, list(self.history_rows), end, best_params, best_val,
                          self.resume_state())
