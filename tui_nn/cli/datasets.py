@@ -23,7 +23,7 @@ from ..datasets.dataset import DatasetError
 from ..datasets.download import DownloadCancelled, DownloadError, download_dataset
 
 from ..format import compact_duration
-from ..training.augment import AUGMENTS
+from ..training.augment_names import AUGMENTS
 from .common import (
     EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
     positive_int,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.resources import as_file, files
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ._io import frozen
-from .csv_reader import read_kaggle_csv
 from .dataset import DIGIT_NAMES, Dataset, DatasetError
+
+if TYPE_CHECKING:   # the readers (NumPy) load with the sample, not with its name
+    import numpy as np
 
 SAMPLE_NAME = "mnist-sample"
 SAMPLE_FILE = "mnist-train-5k.csv.gz"
@@ -31,6 +31,9 @@ def sample_resource():
 
 @lru_cache(maxsize=1)
 def _sample_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    from ._io import frozen
+    from .csv_reader import read_kaggle_csv
+
     resource = sample_resource()
     if not resource.is_file():
         raise DatasetError(f"{resource}: the embedded sample is missing from the installed package")

@@ -12,7 +12,7 @@ import math
 import threading
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,21 +25,24 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.widgets._select import SelectCurrent
 
-from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
-from ...datasets.cache import human_bytes
+# Only what draws the form: names, sizes and parsers, no NumPy. The readers, the engine and
+# the download dialog load when first used (tests/test_lazy_imports.py keeps it so).
+from ...datasets.cache import dataset_status, human_bytes
+from ...datasets.catalogue import DOWNLOADABLE
+from ...datasets.dataset import DatasetError
 from ...datasets.embedded import SAMPLE_NAME
 from ...format import estimate
-from ...nn.network import Architecture
-from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig
+from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig, split_sizes
 from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
 from ...training.presets import PRESETS
-from ...training.trainer import validation_split
 from ..settings import speed_key
 from ..styles import css_path
 from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.too_small import TooSmall
-from .download import DownloadScreen
+
+if TYPE_CHECKING:
+    from ...datasets.dataset import Dataset
 
 CUSTOM = "custom"
 PATH_CHOICE = "<path>"           # the dataset option that reveals the path field
@@ -54,6 +57,8 @@ _CACHE_LOCK = threading.Lock()
 def cached_dataset(key: str, data_dir: str | None = None, progress=None) -> Dataset:
     """``load_dataset(key)``, loaded once per process (call it from a worker thread);
     ``progress(fraction)`` hears how far a large file has been read."""
+    from ...datasets.registry import load_dataset
+
     with _CACHE_LOCK:
         if (data_dir, key) in _DATASET_CACHE:
             return _DATASET_CACHE[(data_dir, key)]
@@ -318,8 +323,7 @@ class SetupScreen(Screen):
             fraction = FIELD_PARSERS["val_fraction"](self.query_one("#val_fraction", Input).value)
         except ConfigError:
             fraction = 0.0
-        train_idx, _ = validation_split(len(self.dataset.x_train), fraction)
-        return len(train_idx)
+        return split_sizes(len(self.dataset.x_train), fraction)[0]
 
     # ------------------------------------------------------------ reacting
     @on(Input.Changed)
@@ -511,6 +515,8 @@ class SetupScreen(Screen):
         if self.dataset is None:
             summary.update("Loading the dataset...")
             return
+        from ...nn.network import Architecture   # NumPy is here by now: the dataset is loaded
+
         data = self.dataset
         sizes = config.architecture_sizes(data.n_features, data.n_classes)
         arch = Architecture(sizes, config.activation, config.output, config.use_bias, config.dropout)
@@ -566,6 +572,7 @@ class SetupScreen(Screen):
             self.dataset_key = None
             self._request_dataset()
             self.app.refresh_bindings()
+        from .download import DownloadScreen
         self.app.push_screen(DownloadScreen(name, self.data_dir), downloaded)
 
     def action_find_lr(self) -> None:
