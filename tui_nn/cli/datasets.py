@@ -132,7 +132,7 @@ def cmd_download(name: str, data_dir, timeout: float, err: TextIO | None = None,
     spec = find_spec(name)
     if spec is None:
         from ..datasets.embedded import SAMPLE_NAME
-        from ..datasets.registry import canonical_name
+        from ..datasets.catalogue import canonical_name
 
         if canonical_name(name) == SAMPLE_NAME:
             print(f"{SAMPLE_NAME} is embedded in the package: nothing to download", file=out)
