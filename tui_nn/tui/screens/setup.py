@@ -106,6 +106,20 @@ def _sections() -> list[tuple[str, list[str]]]:
 SECTIONS: list[tuple[str, list[str]]] = _sections()
 
 
+def rows_shown(values: dict[str, Any]) -> dict[str, bool]:
+    """Which of the rows that apply to some settings only are shown, given the controls'
+    values (``dataset``, ``optimizer``, ``init``, ``batch_mode``)."""
+    optimizer = values["optimizer"]
+    return {
+        "row-dataset_path": values["dataset"] == PATH_CHOICE,
+        "row-momentum": optimizer in ("momentum", "nesterov"),
+        "row-beta1": optimizer == "adam",
+        "row-beta2": optimizer == "adam",
+        "row-init_std": values["init"] == "normal",
+        "row-batch_size": values["batch_mode"] == BATCH_MINI,
+    }
+
+
 class DatasetProgress(Message):
     """Posted by the loading worker as a large file is read: ``fraction`` of ``key``."""
 
@@ -173,6 +187,7 @@ class SetupScreen(Screen):
         self.dataset_key: str | None = None      # what is loaded or loading
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
+        self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
 
     @property
     def data_dir(self) -> str | None:
@@ -181,18 +196,31 @@ class SetupScreen(Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # The controls are built holding the initial config, so the first frame shows it.
+        values = self._form_values(self.initial)
+        shown = rows_shown(values)
+        items: list[Label | FieldRow] = [FieldRow("Preset", PresetSelect(
+            [(preset.label, name) for name, preset in PRESETS.items()]
+            + [(f"{CUSTOM} — your own settings", CUSTOM)], value=values["preset"],
+            allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")]
+        for title, names in SECTIONS:
+            items.append(Label(title, classes="section-title"))
+            for name in names:
+                row = self._field_row(name, values.get(name))
+                row.display = shown.get(row.id, True)
+                items.append(row)
+        # A screenful of rows now (each takes a line or more), the rest after the first frame:
+        # every row costs about 30 ms of CPU to mount and draw, most of the time to that frame.
+        lines, first = self.app.size.height, 0
+        while first < len(items) and lines > 0:
+            lines -= 1 if items[first].display else 0
+            first += 1
+        self._later = items[first:]
         yield Header()
         yield TooSmall()
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
-                yield FieldRow("Preset", PresetSelect(
-                    [(preset.label, name) for name, preset in PRESETS.items()]
-                    + [(f"{CUSTOM} — your own settings", CUSTOM)], value=CUSTOM,
-                    allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
-                for title, names in SECTIONS:
-                    yield Label(title, classes="section-title")
-                    for name in names:
-                        yield self._field_row(name)
+                yield from items[:first]
             with Vertical(id="side"):
                 yield Static(id="summary", classes="panel")
                 with Horizontal(id="actions"):
@@ -200,71 +228,98 @@ class SetupScreen(Screen):
                 yield Static("", id="start-message", markup=False)
         yield Footer()
 
-    def _field_row(self, name: str) -> FieldRow:
+    @property
+    def form_ready(self) -> bool:
+        """Every row is mounted (rows below the first screenful are mounted after the first frame)."""
+        return not self._later
+
+    def _field_row(self, name: str, value: str | None = None) -> FieldRow:
         if name == "dataset":
-            control = Select(dataset_options(self.data_dir), value=SAMPLE_NAME, allow_blank=False, compact=True,
-                             id="dataset")
+            control = Select(dataset_options(self.data_dir), value=value or SAMPLE_NAME, allow_blank=False,
+                             compact=True, id="dataset")
             return FieldRow("Dataset", control, "", field=name, id="row-dataset")
         if name == "dataset_path":
-            control = Input(placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
+            control = Input(value, placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
                             validators=[PathExists()])
             return FieldRow("Path", control, "an IDX directory, a .csv/.csv.gz or a .npz file",
                             field=name, id="row-dataset_path")
         if name == "batch_mode":
             control = Select([("mini-batch", BATCH_MINI), ("full batch", BATCH_FULL),
-                              ("per-sample", BATCH_SAMPLE)], value=BATCH_MINI, allow_blank=False,
+                              ("per-sample", BATCH_SAMPLE)], value=value or BATCH_MINI, allow_blank=False,
                              compact=True, id="batch_mode")
             return FieldRow("Batch mode", control, "samples per weight update",
                             field=name, id="row-batch_mode")
         if name == "batch_size":
-            control = Input(compact=True, id="batch_size",
+            control = Input(value, compact=True, id="batch_size",
                             validators=[BatchSizeValidator(self.n_train)])
             return FieldRow("Batch size", control, "samples per mini-batch, like 64",
                             field=name, id="row-batch_size")
         if name in TEXT_FIELDS:
             label, hint, parser = TEXT_FIELDS[name]
-            control = Input(compact=True, id=name, validators=[ParserValidator(parser)])
+            control = Input(value, compact=True, id=name, validators=[ParserValidator(parser)])
             return FieldRow(label, control, hint, field=name, id=f"row-{name}")
         label, hint, options = CHOICE_FIELDS[name]
-        control = Select(options, value=options[0][1], allow_blank=False, compact=True, id=name)
+        control = Select(options, value=value or options[0][1], allow_blank=False, compact=True, id=name)
         return FieldRow(label, control, hint, field=name, id=f"row-{name}")
 
     def on_mount(self) -> None:
-        self.fill(self.initial)
         self.query_one("#preset", Select).focus()
+        if self._later:
+            self.call_after_refresh(self._mount_later)
+        else:
+            self._first_fill()
+
+    async def _mount_later(self) -> None:
+        later, form = self._later, self.query_one("#form", VerticalScroll)
+        await form.mount_all(later)
+        self._later = []
+        self._first_fill()
+
+    def _first_fill(self) -> None:
+        # The controls already hold the initial config, so filling changes nothing that
+        # would revalidate them: the summary and the dataset are asked for here.
+        self.fill(self.initial)
+        self._form_changed()
 
     # -------------------------------------------------------------- filling
-    def fill(self, config: TrainConfig) -> None:
-        """Put ``config`` into the form (the Changed messages then revalidate every field)."""
-        for name in TEXT_FIELDS:
-            self.query_one(f"#{name}", Input).value = FIELDS[name].text_of(config)
-        for name in CHOICE_FIELDS:
-            self.query_one(f"#{name}", Select).value = FIELDS[name].text_of(config)
+    def _form_values(self, config: TrainConfig) -> dict[str, str]:
+        """Control id -> the text or choice that shows ``config``, in the order ``fill`` sets them
+        (no ``dataset_path`` for a named dataset; ``batch_size`` kept, or 64, outside mini-batches)."""
+        values = {name: FIELDS[name].text_of(config) for name in TEXT_FIELDS}
+        values.update((name, FIELDS[name].text_of(config)) for name in CHOICE_FIELDS)
         if config.batch_size is None:
             mode = BATCH_FULL
         elif config.batch_size == 1:
             mode = BATCH_SAMPLE
         else:
             mode = BATCH_MINI
-            self.query_one("#batch_size", Input).value = FIELDS["batch_size"].text_of(config)
-        self.query_one("#batch_mode", Select).value = mode
-        if not self.query_one("#batch_size", Input).value:
-            self.query_one("#batch_size", Input).value = "64"
-        dataset_select = self.query_one("#dataset", Select)
+        batch_now = self.query_one("#batch_size", Input).value if self.is_mounted and self.form_ready else ""
+        values["batch_size"] = FIELDS["batch_size"].text_of(config) if mode == BATCH_MINI else batch_now or "64"
+        values["batch_mode"] = mode
         known = {value for _, value in dataset_options(self.data_dir)}
         if config.dataset in known:
-            dataset_select.value = config.dataset
+            values["dataset"] = config.dataset
         else:
-            dataset_select.value = PATH_CHOICE
-            self.query_one("#dataset_path", Input).value = config.dataset
-        preset = config.preset if config.preset in PRESETS else CUSTOM
-        self.query_one("#preset", Select).value = preset
+            values["dataset"] = PATH_CHOICE
+            values["dataset_path"] = config.dataset
+        values["preset"] = config.preset if config.preset in PRESETS else CUSTOM
+        return values
+
+    def fill(self, config: TrainConfig) -> None:
+        """Put ``config`` into the form (the Changed messages then revalidate every field)."""
+        if not self.form_ready:   # the rows still to mount are filled with it
+            self.initial = config
+            return
+        for control_id, value in self._form_values(config).items():
+            self.query_one(f"#{control_id}").value = value
         self._update_visibility()
         self._request_dataset()
 
     # ------------------------------------------------------------- reading
     def read_form(self) -> tuple[TrainConfig | None, dict[str, str]]:
         """(the config the form describes, or None; field name -> reason for each invalid field)."""
+        if not self.form_ready:
+            return None, {"form": "the form is still being built"}
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
         for name, (_label, _hint, parser) in TEXT_FIELDS.items():
@@ -332,6 +387,8 @@ class SetupScreen(Screen):
     # ------------------------------------------------------------ reacting
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        if not self.form_ready:   # the first fill revalidates the form once it is whole
+            return
         self._show_validation(event.input, event.validation_result)
         if event.input.id == "val_fraction":
             self._revalidate("batch_size")   # the training split changed size
@@ -341,6 +398,8 @@ class SetupScreen(Screen):
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
+        if not self.form_ready:
+            return
         select_id = event.select.id
         if select_id == "preset":      # the form was filled by the field itself (PresetSelect)
             self._show_preset_hint()
@@ -358,7 +417,7 @@ class SetupScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # back from a run, which may have measured this network's speed
-        if self.is_mounted and self.query("#summary"):
+        if self.is_mounted and self.form_ready and self.query("#summary"):
             self._form_changed()
 
     @on(Button.Pressed, "#start")
@@ -368,6 +427,8 @@ class SetupScreen(Screen):
     def preset_chosen(self, value) -> None:
         """Fill the form with the preset ``value`` names, unless it holds it already (the
         field shows the preset the form matches, and that is no choice to act on)."""
+        if not self.form_ready:   # the controls' own initial values, not a choice
+            return
         current, _ = self.read_form()
         if value in PRESETS and (current is None or current.preset != value):
             # Keep the dataset: a preset is about the network and its training.
@@ -389,16 +450,9 @@ class SetupScreen(Screen):
 
     def _update_visibility(self) -> None:
         """Show only the fields that apply (momentum for momentum SGD, betas for Adam...)."""
-        optimizer = self.query_one("#optimizer", Select).value
-        shown = {
-            "row-dataset_path": self.query_one("#dataset", Select).value == PATH_CHOICE,
-            "row-momentum": optimizer in ("momentum", "nesterov"),
-            "row-beta1": optimizer == "adam",
-            "row-beta2": optimizer == "adam",
-            "row-init_std": self.query_one("#init", Select).value == "normal",
-            "row-batch_size": self.query_one("#batch_mode", Select).value == BATCH_MINI,
-        }
-        for row_id, visible in shown.items():
+        values = {name: self.query_one(f"#{name}", Select).value
+                  for name in ("dataset", "optimizer", "init", "batch_mode")}
+        for row_id, visible in rows_shown(values).items():
             self.query_one(f"#{row_id}").display = visible
 
     def _form_changed(self) -> None:
