@@ -188,6 +188,7 @@ class SetupScreen(Screen):
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
         self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
+        self._ready = False                      # see form_ready
 
     @property
     def data_dir(self) -> str | None:
@@ -230,8 +231,9 @@ class SetupScreen(Screen):
 
     @property
     def form_ready(self) -> bool:
-        """Every row is mounted (rows below the first screenful are mounted after the first frame)."""
-        return not self._later
+        """Every row is mounted and filled (rows below the first screenful are mounted after
+        the first frame, and the form is checked then)."""
+        return self._ready
 
     def _field_row(self, name: str, value: str | None = None) -> FieldRow:
         if name == "dataset":
@@ -264,20 +266,21 @@ class SetupScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#preset", Select).focus()
+        self.call_after_refresh(self._when_drawn)
+
+    async def _when_drawn(self, tries: int = 0) -> None:
+        """Once the first frame is drawn: the rest of the rows, the summary, the dataset.
+        Textual may run a callback "after refresh" after an update that drew nothing yet
+        (while mounting); the form has a size once it has been laid out and drawn."""
+        if not self.query_one("#form").size.height and tries < 20:
+            self.call_after_refresh(self._when_drawn, tries + 1)
+            return
         if self._later:
-            self.call_after_refresh(self._mount_later)
-        else:
-            self._first_fill()
-
-    async def _mount_later(self) -> None:
-        later, form = self._later, self.query_one("#form", VerticalScroll)
-        await form.mount_all(later)
-        self._later = []
-        self._first_fill()
-
-    def _first_fill(self) -> None:
+            await self.query_one("#form", VerticalScroll).mount_all(self._later)
+            self._later = []
+        self._ready = True
         # The controls already hold the initial config, so filling changes nothing that
-        # would revalidate them: the summary and the dataset are asked for here.
+        # would revalidate them: the summary is asked for here, the dataset by fill.
         self.fill(self.initial)
         self._form_changed()
 
@@ -521,9 +524,7 @@ class SetupScreen(Screen):
         self.dataset, self.dataset_key, self.dataset_error = None, key, None
         row.hint = "loading..."
         row.show_reason(None)
-        # After the next frame: the first one is drawn without waiting for the readers
-        # (NumPy) that the loading thread imports while holding the GIL.
-        self.call_after_refresh(self._load_dataset, key)
+        self._load_dataset(key)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False, description="loading dataset")
     def _load_dataset(self, key: str) -> None:
