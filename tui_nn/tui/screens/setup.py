@@ -189,6 +189,7 @@ class SetupScreen(Screen):
         self._refused_for_fields = False        # the start message names fields to fix
         self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
         self._ready = False                      # see form_ready
+        self._refill: TrainConfig | None = None  # asked to fill before the form was ready
 
     @property
     def data_dir(self) -> str | None:
@@ -279,9 +280,18 @@ class SetupScreen(Screen):
             await self.query_one("#form", VerticalScroll).mount_all(self._later)
             self._later = []
         self._ready = True
-        # The controls already hold the initial config, so filling changes nothing that
-        # would revalidate them: the summary is asked for here, the dataset by fill.
-        self.fill(self.initial)
+        if self._refill is not None:   # fill() was asked for before the form was whole
+            self.fill(self._refill)
+        else:
+            # The controls hold the initial config; what was typed or chosen meanwhile (the
+            # handlers waited for the whole form) is taken into account now.
+            for control in self.query(Input):
+                self._show_validation(control, control.validate(control.value))
+            self._update_visibility()
+            self._request_dataset()
+            preset = self.query_one("#preset", Select).value
+            if preset != (self.initial.preset if self.initial.preset in PRESETS else CUSTOM):
+                self.preset_chosen(preset)
         self._form_changed()
 
     # -------------------------------------------------------------- filling
@@ -310,8 +320,8 @@ class SetupScreen(Screen):
 
     def fill(self, config: TrainConfig) -> None:
         """Put ``config`` into the form (the Changed messages then revalidate every field)."""
-        if not self.form_ready:   # the rows still to mount are filled with it
-            self.initial = config
+        if not self.form_ready:   # filled once every row is mounted
+            self._refill = config
             return
         for control_id, value in self._form_values(config).items():
             self.query_one(f"#{control_id}").value = value
