@@ -23,7 +23,7 @@ from ..datasets.dataset import DatasetError
 from ..datasets.download import DownloadCancelled, DownloadError, download_dataset
 
 from ..format import compact_duration
-from ..training.augment import AUGMENTS
+from ..training.augment_names import AUGMENTS
 from .common import (
     EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
     positive_int,
@@ -132,7 +132,7 @@ def cmd_download(name: str, data_dir, timeout: float, err: TextIO | None = None,
     spec = find_spec(name)
     if spec is None:
         from ..datasets.embedded import SAMPLE_NAME
-        from ..datasets.registry import canonical_name
+        from ..datasets.catalogue import canonical_name
 
         if canonical_name(name) == SAMPLE_NAME:
             print(f"{SAMPLE_NAME} is embedded in the package: nothing to download", file=out)

@@ -20,26 +20,33 @@ whose reader has gone (``... | head``) ends in exit status 141, never 0.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Callable
 
-from . import bench, datasets, evaluate, lr_find, presets, runs, serve, sweep, train
 from .common import (
     EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, RUNS_DIR_HELP, Parser, add_data_dir, data_dir_of, fail, non_empty,
     silence_stdout,
 )
 
 
-def build_parser() -> Parser:
-    from .. import __version__
-
-    parser = Parser(prog="scratchnet-tui", description="Train and inspect a from-scratch NumPy MLP. "
-                    "Without a command, opens the dashboard.")
-    parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
+def add_top_options(parser: argparse.ArgumentParser) -> None:
+    """The options that may stand before any command (and alone, for the dashboard)."""
     add_data_dir(parser, top=True)
     # the dashboard's (and serve's); its own dest, as a subcommand's --runs-dir default would
     # overwrite this one's value
     parser.add_argument("--runs-dir", dest="top_runs_dir", metavar="DIR", type=non_empty, help=RUNS_DIR_HELP)
+
+
+def build_parser() -> Parser:
+    from .. import __version__
+    # The commands' modules load here, not with this module: the dashboard needs none of them.
+    from . import bench, datasets, evaluate, lr_find, presets, runs, serve, sweep, train
+
+    parser = Parser(prog="scratchnet-tui", description="Train and inspect a from-scratch NumPy MLP. "
+                    "Without a command, opens the dashboard.")
+    parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
+    add_top_options(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     train.add_parser(sub)
     lr_find.add_parser(sub)
@@ -59,8 +66,11 @@ def main(argv: list[str] | None = None, *,
     """Run the command in ``argv``; without one, ``dashboard(data_dir, runs_dir)``, which
     returns the exit status. The command line knows nothing of the dashboard: ``tui_nn.entry``
     hands it in, and the function that serves it to a browser (``serve``'s)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = dashboard_args(argv) if dashboard is not None else None
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     data_dir = data_dir_of(args)
     if data_dir is not None and not data_dir.strip():
         return fail("--data-dir: must not be empty")
@@ -69,7 +79,7 @@ def main(argv: list[str] | None = None, *,
     try:
         if args.command is None:
             if dashboard is None:
-                parser.print_usage(sys.stderr)
+                build_parser().print_usage(sys.stderr)
                 return fail("a command is needed (train, evaluate, runs, ...)")
             return dashboard(data_dir, args.top_runs_dir)
         args.serve_dashboard = serve_dashboard
@@ -82,6 +92,28 @@ def main(argv: list[str] | None = None, *,
     except BrokenPipeError:         # e.g. ``runs --json | head -n1``: not everything was written
         silence_stdout()
         return EXIT_STDOUT_CLOSED
+
+
+class _Refusing(argparse.ArgumentParser):
+    def error(self, message):   # not the dashboard's arguments: the full parser says why
+        raise argparse.ArgumentError(None, message)
+
+
+def dashboard_args(argv: list[str]) -> argparse.Namespace | None:
+    """The top-level options if ``argv`` holds nothing else (it opens the dashboard), else
+    None. Only then is the whole parser skipped: building it imports every command's module,
+    a tenth of a second before the dashboard's first frame. Anything else (a command,
+    ``--help``, ``--version``, an abbreviation, a bad value) goes to the full parser."""
+    parser = _Refusing(add_help=False, allow_abbrev=False, exit_on_error=False)
+    add_top_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 if __name__ == "__main__":

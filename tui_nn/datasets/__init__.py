@@ -8,30 +8,12 @@ with a one-line message naming the file. Nothing here imports Textual.
 For a UI: ``list_datasets()`` / ``dataset_status(name)`` say what is on disk (cheap: names and
 sizes only); ``download_dataset(name, progress=..., cancel=...)`` fetches a set in a worker thread;
 ``load_dataset(name)`` then loads it, and never downloads by itself.
+
+The names below load their module (the readers: NumPy, pandas) when first used, not when
+the package is imported (``tui_nn/lazy.py``): names, sizes and states come without NumPy.
 """
 
-from .cache import (
-    DatasetStatus,
-    dataset_status,
-    human_bytes,
-    list_datasets,
-    resolve_data_dir,
-)
-from .catalogue import DOWNLOADABLE, KMNIST_NAMES, DatasetSpec, RemoteFile
-from .csv_reader import load_unlabelled_csv, read_kaggle_csv
-from .dataset import (
-    DIGIT_NAMES,
-    FASHION_NAMES,
-    IMAGE_PIXELS,
-    IMAGE_SIDE,
-    Dataset,
-    DatasetError,
-)
-from .download import DownloadCancelled, DownloadError, download_dataset
-from .embedded import load_embedded_sample
-from .idx import load_idx_dir, read_idx_images, read_idx_labels
-from .npz_reader import load_npz
-from .registry import DATASET_NAMES, load_dataset
+from ..lazy import lazy_exports
 
 __all__ = [
     "DATASET_NAMES",
@@ -62,3 +44,15 @@ __all__ = [
     "read_idx_labels",
     "read_kaggle_csv",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "cache": ("DatasetStatus", "dataset_status", "human_bytes", "list_datasets", "resolve_data_dir"),
+    "catalogue": ("DOWNLOADABLE", "KMNIST_NAMES", "DatasetSpec", "RemoteFile"),
+    "csv_reader": ("load_unlabelled_csv", "read_kaggle_csv"),
+    "dataset": ("DIGIT_NAMES", "FASHION_NAMES", "IMAGE_PIXELS", "IMAGE_SIDE", "Dataset", "DatasetError"),
+    "download": ("DownloadCancelled", "DownloadError", "download_dataset"),
+    "embedded": ("load_embedded_sample",),
+    "idx": ("load_idx_dir", "read_idx_images", "read_idx_labels"),
+    "npz_reader": ("load_npz",),
+    "registry": ("DATASET_NAMES", "load_dataset"),
+})

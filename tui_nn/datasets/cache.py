@@ -133,8 +133,8 @@ def dataset_status(name: str | DatasetSpec, data_dir: str | os.PathLike[str] | N
     every redraw. Raises DatasetError for an unknown name.
     """
     if isinstance(name, str):
+        from .catalogue import canonical_name
         from .embedded import SAMPLE_NAME, sample_resource
-        from .registry import canonical_name
 
         if canonical_name(name) == SAMPLE_NAME:
             try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .dataset import DIGIT_NAMES, FASHION_NAMES, DatasetError
+from .embedded import SAMPLE_NAME
 
 # Kuzushiji-MNIST: the ten hiragana, romanised (お き す つ な は ま や れ を) so they stay one
 # cell wide in a terminal.
@@ -135,6 +136,19 @@ DOWNLOAD_ALIASES: dict[str, str] = {
     "k-mnist": "kmnist",
     "kuzushiji-mnist": "kmnist",
 }
+
+
+# Alternative spellings of the embedded sample's name.
+SAMPLE_ALIASES: dict[str, str] = {
+    "sample": SAMPLE_NAME,
+    "embedded": SAMPLE_NAME,
+}
+
+
+def canonical_name(name: str) -> str:
+    """The canonical spelling of a dataset name (aliases resolved, lower case); other text lower-cased."""
+    key = name.strip().lower()
+    return SAMPLE_ALIASES.get(key, DOWNLOAD_ALIASES.get(key, key))
 
 
 def find_spec(name: str) -> DatasetSpec | None:

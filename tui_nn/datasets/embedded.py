@@ -24,11 +24,12 @@ import os
 import threading
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ._io import frozen
 from .dataset import DIGIT_NAMES, IMAGE_PIXELS, Dataset, DatasetError
+
+if TYPE_CHECKING:   # the readers (NumPy) load with the sample, not with its name
+    import numpy as np
 
 SAMPLE_NAME = "mnist-sample"
 SAMPLE_FILE = "mnist-train-5k.csv.gz"
@@ -86,6 +87,8 @@ def _parse() -> tuple[np.ndarray, np.ndarray]:
 
 def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """The cached (images, labels); DatasetError naming ``path`` and what is wrong with it."""
+    import numpy as np
+
     from ..checked_read import NpzArchive, NpzError
 
     try:
@@ -109,6 +112,8 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _write_cache(path: Path, x: np.ndarray, y: np.ndarray) -> None:
     """Write the cache file atomically, then remove the files of other sample versions or
     formats beside it. OSError when the folder can't be written."""
+    import numpy as np
+
     from ..fileio import atomic_writer
 
     # No fsync: a file cut short by a power loss fails the next read's checks and is rewritten
@@ -175,6 +180,8 @@ def _sample_arrays(data_dir: str | os.PathLike[str] | None = None
     """The split arrays, loaded once per process (whichever ``data_dir`` asks first: the
     arrays are the same from any cache)."""
     global _arrays
+    from ._io import frozen
+
     with _arrays_lock:
         if _arrays is None:
             x, y, _ = load_sample_arrays(data_dir)

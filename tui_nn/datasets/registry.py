@@ -20,7 +20,7 @@ from typing import Callable
 
 from ._io import frozen, holdout_sizes
 from .cache import dataset_status, load_downloaded, not_downloaded_message
-from .catalogue import DOWNLOAD_ALIASES, DOWNLOADABLE, KMNIST_NAMES, find_spec
+from .catalogue import DOWNLOAD_ALIASES, DOWNLOADABLE, KMNIST_NAMES, SAMPLE_ALIASES, canonical_name, find_spec
 from .csv_reader import ProgressCallback, csv_has_labels, load_unlabelled_csv, read_kaggle_csv
 from .dataset import DIGIT_NAMES, FASHION_NAMES, Dataset, DatasetError
 from .embedded import SAMPLE_NAME, load_embedded_sample
@@ -42,15 +42,9 @@ _NAMED_LOADERS: dict[str, Callable[[str | os.PathLike[str] | None], Dataset]] = 
     SAMPLE_NAME: load_embedded_sample,
 }
 
-# Alternative spellings -> canonical name.
-_ALIASES: dict[str, str] = {
-    "sample": SAMPLE_NAME,
-    "embedded": SAMPLE_NAME,
-}
-
 # Every name load_dataset accepts: the embedded sample, the downloadable sets, then aliases.
 DATASET_NAMES: tuple[str, ...] = (
-    tuple(_NAMED_LOADERS) + tuple(DOWNLOADABLE) + tuple(_ALIASES) + tuple(DOWNLOAD_ALIASES)
+    tuple(_NAMED_LOADERS) + tuple(DOWNLOADABLE) + tuple(SAMPLE_ALIASES) + tuple(DOWNLOAD_ALIASES)
 )
 
 _EXPECTED = ("expected mnist-sample, " + ", ".join(DOWNLOADABLE)
@@ -65,12 +59,6 @@ def _class_names_for(path: Path) -> tuple[str, ...]:
     if "kmnist" in lower or "kuzushiji" in lower:
         return KMNIST_NAMES
     return DIGIT_NAMES
-
-
-def canonical_name(name: str) -> str:
-    """The canonical spelling of a dataset name (aliases resolved, lower case); other text lower-cased."""
-    key = name.strip().lower()
-    return _ALIASES.get(key, DOWNLOAD_ALIASES.get(key, key))
 
 
 def _csv_stem(path: Path) -> str:

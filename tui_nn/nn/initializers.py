@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-INITS = ("he", "xavier", "uniform", "normal", "fan_in", "fan_out", "standard")
+from .names import INIT_NAMES
+
+INITS = INIT_NAMES
 
 
 def initial_weights(kind: str, rng: np.random.Generator, fan_in: int, fan_out: int,

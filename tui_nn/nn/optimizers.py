@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
+from .names import OPTIMIZER_NAMES
+
+OPTIMIZERS = OPTIMIZER_NAMES
 FLUSH_EVERY = 64  # steps between flushes of subnormal state
 
 

@@ -23,13 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-AUGMENTS = ("none", "shift", "affine", "elastic")
-AUGMENT_HELP = {
-    "none": "no augmentation",
-    "shift": "random shifts of up to 2 pixels",
-    "affine": "random rotation, scale, shear and shift of each image",
-    "elastic": "affine plus elastic (smoothed random) distortions",
-}
+from .augment_names import AUGMENT_HELP, AUGMENTS  # noqa: F401  (re-exported: part of this module's API)
 
 
 class ShiftAugmenter:

@@ -12,11 +12,9 @@ import json
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-from ..nn.activations import ACTIVATIONS
-from ..nn.initializers import INITS
-from ..nn.losses import LOSSES
-from ..nn.optimizers import OPTIMIZERS
-from .augment import AUGMENTS
+# The names only, not the engine: parsing a config needs no NumPy.
+from ..nn.names import ACTIVATION_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES
+from .augment_names import AUGMENTS
 
 LR_SCHEDULES = ("constant", "cosine")
 MONITORS = ("val_loss", "val_acc")   # what early stopping and reduce-on-plateau watch
@@ -258,12 +256,12 @@ _plateau_patience = _ranged(int, "plateau patience", 1, MAX_EPOCHS)
 # Every field but dataset (checked when it is loaded) and preset (a label for display).
 FIELD_PARSERS = {
     "hidden": parse_hidden,
-    "activation": OneOf(tuple(ACTIVATIONS), "activation"),
-    "output": OneOf(tuple(LOSSES), "output"),
+    "activation": OneOf(ACTIVATION_NAMES, "activation"),
+    "output": OneOf(LOSS_NAMES, "output"),
     "use_bias": parse_bool,
-    "init": OneOf(INITS, "init"),
+    "init": OneOf(INIT_NAMES, "init"),
     "init_std": _ranged(float, "init std", 0.0, low_open=True),
-    "optimizer": OneOf(OPTIMIZERS, "optimizer"),
+    "optimizer": OneOf(OPTIMIZER_NAMES, "optimizer"),
     "lr": _ranged(float, "learning rate", 0.0, 100.0, low_open=True),
     "lr_schedule": OneOf(LR_SCHEDULES, "lr schedule"),
     "momentum": _ranged(float, "momentum", 0.0, 1.0, high_open=True),
@@ -286,6 +284,13 @@ FIELD_PARSERS = {
     "plateau_patience": _ranged(int, "plateau patience", 0, MAX_EPOCHS),
     "restore_best": parse_bool,
 }
+
+
+def split_sizes(n: int, fraction: float) -> tuple[int, int]:
+    """(training, validation) sizes when ``fraction`` of ``n`` samples is held out for
+    validation (``trainer.validation_split`` picks which), in plain Python for the setup form."""
+    n_val = int(round(n * fraction))
+    return n - n_val, n_val
 
 
 def check_batch_size(config: TrainConfig, n_train: int) -> None:

@@ -10,10 +10,12 @@ callback with each, from the thread that trains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .status import RunStatus
+
+if TYPE_CHECKING:   # annotations only: the events load without NumPy (the CLI's parser imports them)
+    import numpy as np
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Any, Callable
 from ..datasets.catalogue import DOWNLOADABLE
 from ..datasets.embedded import SAMPLE_NAME
 from .config import FIELD_PARSERS, ConfigError, TrainConfig, parse_l2, parse_plateau
-from .augment import AUGMENT_HELP
+from .augment_names import AUGMENT_HELP
 
 TEXT, CHOICE, YES_NO, SPECIAL = "text", "choice", "yes/no", "special"
 YES, NO = "yes", "no"

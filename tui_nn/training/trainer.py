@@ -24,7 +24,7 @@ from ..nn.optimizers import make_optimizer
 from .augment import make_augmenter
 from .callbacks import Callbacks
 from .live import check_records, parse_changes
-from .config import ConfigError, TrainConfig, check_batch_size
+from .config import ConfigError, TrainConfig, check_batch_size, split_sizes
 from .status import RunStatus
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import: loaded when a history is built
     import pandas as pd
@@ -43,7 +43,7 @@ def validation_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """(train indices, validation indices): a fixed random ``fraction`` of 0..n-1 is held
     out for validation, the same one whatever the run's seed."""
     order = np.random.default_rng(SPLIT_SEED).permutation(n)
-    n_val = int(round(n * fraction))
+    n_val = split_sizes(n, fraction)[1]
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 

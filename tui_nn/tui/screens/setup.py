@@ -12,7 +12,7 @@ import math
 import threading
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,22 +25,25 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.widgets._select import SelectCurrent
 
-from ...datasets import DOWNLOADABLE, Dataset, DatasetError, dataset_status, load_dataset
-from ...datasets.cache import human_bytes
+# Only what draws the form: names, sizes and parsers, no NumPy. The readers, the engine and
+# the download dialog load when first used (tests/test_lazy_imports.py keeps it so).
+from ...datasets.cache import dataset_status, human_bytes
+from ...datasets.catalogue import DOWNLOADABLE
+from ...datasets.dataset import DatasetError
 from ...datasets.embedded import SAMPLE_NAME
 from ...format import estimate
-from ...nn.network import Architecture
-from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig
+from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig, split_sizes
 from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
 from ...training.presets import PRESETS
-from ...training.trainer import validation_split
 from ..settings import speed_key
 from ..styles import css_path
 from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
-from .download import DownloadScreen
+
+if TYPE_CHECKING:
+    from ...datasets.dataset import Dataset
 
 CUSTOM = "custom"
 PATH_CHOICE = "<path>"           # the dataset option that reveals the path field
@@ -55,6 +58,8 @@ _CACHE_LOCK = threading.Lock()
 def cached_dataset(key: str, data_dir: str | None = None, progress=None) -> Dataset:
     """``load_dataset(key)``, loaded once per process (call it from a worker thread);
     ``progress(fraction)`` hears how far a large file has been read."""
+    from ...datasets.registry import load_dataset
+
     with _CACHE_LOCK:
         if (data_dir, key) in _DATASET_CACHE:
             return _DATASET_CACHE[(data_dir, key)]
@@ -100,6 +105,20 @@ def _sections() -> list[tuple[str, list[str]]]:
 
 
 SECTIONS: list[tuple[str, list[str]]] = _sections()
+
+
+def rows_shown(values: dict[str, Any]) -> dict[str, bool]:
+    """Which of the rows that apply to some settings only are shown, given the controls'
+    values (``dataset``, ``optimizer``, ``init``, ``batch_mode``)."""
+    optimizer = values["optimizer"]
+    return {
+        "row-dataset_path": values["dataset"] == PATH_CHOICE,
+        "row-momentum": optimizer in ("momentum", "nesterov"),
+        "row-beta1": optimizer == "adam",
+        "row-beta2": optimizer == "adam",
+        "row-init_std": values["init"] == "normal",
+        "row-batch_size": values["batch_mode"] == BATCH_MINI,
+    }
 
 
 class DatasetProgress(Message):
@@ -148,6 +167,10 @@ class SetupScreen(Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
     CSS_PATH = css_path("setup.tcss")
+    # Textual would first focus the form's scroll container (the first focusable widget),
+    # and its focus and then its blur each restyle the whole form: a third of the time
+    # from launch to the first frame.
+    AUTO_FOCUS = "#preset"
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start training", id="start",
@@ -166,6 +189,9 @@ class SetupScreen(Screen):
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
         self._start_when_loaded = False         # start was asked for while the dataset loaded
+        self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
+        self._ready = False                      # see form_ready
+        self._refill: TrainConfig | None = None  # asked to fill before the form was ready
 
     @property
     def data_dir(self) -> str | None:
@@ -174,18 +200,31 @@ class SetupScreen(Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # The controls are built holding the initial config, so the first frame shows it.
+        values = self._form_values(self.initial)
+        shown = rows_shown(values)
+        items: list[Label | FieldRow] = [FieldRow("Preset", PresetSelect(
+            [(preset.label, name) for name, preset in PRESETS.items()]
+            + [(f"{CUSTOM} — your own settings", CUSTOM)], value=values["preset"],
+            allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")]
+        for title, names in SECTIONS:
+            items.append(Label(title, classes="section-title"))
+            for name in names:
+                row = self._field_row(name, values.get(name))
+                row.display = shown.get(row.id, True)
+                items.append(row)
+        # A screenful of rows now (each takes a line or more), the rest after the first frame:
+        # every row costs about 30 ms of CPU to mount and draw, most of the time to that frame.
+        lines, first = self.app.size.height, 0
+        while first < len(items) and lines > 0:
+            lines -= 1 if items[first].display else 0
+            first += 1
+        self._later = items[first:]
         yield Header()
         yield TooSmall()
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
-                yield FieldRow("Preset", PresetSelect(
-                    [(preset.label, name) for name, preset in PRESETS.items()]
-                    + [(f"{CUSTOM} — your own settings", CUSTOM)], value=CUSTOM,
-                    allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
-                for title, names in SECTIONS:
-                    yield Label(title, classes="section-title")
-                    for name in names:
-                        yield self._field_row(name)
+                yield from items[:first]
             with Vertical(id="side"):
                 yield Static(id="summary", classes="panel")
                 with Horizontal(id="actions"):
@@ -193,71 +232,109 @@ class SetupScreen(Screen):
                 yield Static("", id="start-message", markup=False)
         yield Footer()
 
-    def _field_row(self, name: str) -> FieldRow:
+    @property
+    def form_ready(self) -> bool:
+        """Every row is mounted and filled (rows below the first screenful are mounted after
+        the first frame, and the form is checked then)."""
+        return self._ready
+
+    def _field_row(self, name: str, value: str | None = None) -> FieldRow:
         if name == "dataset":
-            control = Select(dataset_options(self.data_dir), value=SAMPLE_NAME, allow_blank=False, compact=True,
-                             id="dataset")
+            control = Select(dataset_options(self.data_dir), value=value or SAMPLE_NAME, allow_blank=False,
+                             compact=True, id="dataset")
             return FieldRow("Dataset", control, "", field=name, id="row-dataset")
         if name == "dataset_path":
-            control = Input(placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
+            control = Input(value, placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
                             validators=[PathExists()])
             return FieldRow("Path", control, "an IDX directory, a .csv/.csv.gz or a .npz file",
                             field=name, id="row-dataset_path")
         if name == "batch_mode":
             control = Select([("mini-batch", BATCH_MINI), ("full batch", BATCH_FULL),
-                              ("per-sample", BATCH_SAMPLE)], value=BATCH_MINI, allow_blank=False,
+                              ("per-sample", BATCH_SAMPLE)], value=value or BATCH_MINI, allow_blank=False,
                              compact=True, id="batch_mode")
             return FieldRow("Batch mode", control, "samples per weight update",
                             field=name, id="row-batch_mode")
         if name == "batch_size":
-            control = Input(compact=True, id="batch_size",
+            control = Input(value, compact=True, id="batch_size",
                             validators=[BatchSizeValidator(self.n_train)])
             return FieldRow("Batch size", control, "samples per mini-batch, like 64",
                             field=name, id="row-batch_size")
         if name in TEXT_FIELDS:
             label, hint, parser = TEXT_FIELDS[name]
-            control = Input(compact=True, id=name, validators=[ParserValidator(parser)])
+            control = Input(value, compact=True, id=name, validators=[ParserValidator(parser)])
             return FieldRow(label, control, hint, field=name, id=f"row-{name}")
         label, hint, options = CHOICE_FIELDS[name]
-        control = Select(options, value=options[0][1], allow_blank=False, compact=True, id=name)
+        control = Select(options, value=value or options[0][1], allow_blank=False, compact=True, id=name)
         return FieldRow(label, control, hint, field=name, id=f"row-{name}")
 
     def on_mount(self) -> None:
-        self.fill(self.initial)
         self.query_one("#preset", Select).focus()
+        self.call_after_refresh(self._when_drawn)
+
+    async def _when_drawn(self, tries: int = 0) -> None:
+        """Once the first frame is drawn: the rest of the rows, the summary, the dataset.
+        Textual may run a callback "after refresh" after an update that drew nothing yet
+        (while mounting); the form has a size once it has been laid out and drawn."""
+        if not self.query_one("#form").size.height and tries < 20:
+            self.call_after_refresh(self._when_drawn, tries + 1)
+            return
+        if self._later:
+            await self.query_one("#form", VerticalScroll).mount_all(self._later)
+            self._later = []
+        self._ready = True
+        if self._refill is not None:   # fill() was asked for before the form was whole
+            self.fill(self._refill)
+        else:
+            # The controls hold the initial config; what was typed or chosen meanwhile (the
+            # handlers waited for the whole form) is taken into account now.
+            for control in self.query(Input):
+                self._show_validation(control, control.validate(control.value))
+            self._update_visibility()
+            self._request_dataset()
+            preset = self.query_one("#preset", Select).value
+            if preset != (self.initial.preset if self.initial.preset in PRESETS else CUSTOM):
+                self.preset_chosen(preset)
+        self._form_changed()
 
     # -------------------------------------------------------------- filling
-    def fill(self, config: TrainConfig) -> None:
-        """Put ``config`` into the form (the Changed messages then revalidate every field)."""
-        for name in TEXT_FIELDS:
-            self.query_one(f"#{name}", Input).value = FIELDS[name].text_of(config)
-        for name in CHOICE_FIELDS:
-            self.query_one(f"#{name}", Select).value = FIELDS[name].text_of(config)
+    def _form_values(self, config: TrainConfig) -> dict[str, str]:
+        """Control id -> the text or choice that shows ``config``, in the order ``fill`` sets them
+        (no ``dataset_path`` for a named dataset; ``batch_size`` kept, or 64, outside mini-batches)."""
+        values = {name: FIELDS[name].text_of(config) for name in TEXT_FIELDS}
+        values.update((name, FIELDS[name].text_of(config)) for name in CHOICE_FIELDS)
         if config.batch_size is None:
             mode = BATCH_FULL
         elif config.batch_size == 1:
             mode = BATCH_SAMPLE
         else:
             mode = BATCH_MINI
-            self.query_one("#batch_size", Input).value = FIELDS["batch_size"].text_of(config)
-        self.query_one("#batch_mode", Select).value = mode
-        if not self.query_one("#batch_size", Input).value:
-            self.query_one("#batch_size", Input).value = "64"
-        dataset_select = self.query_one("#dataset", Select)
+        batch_now = self.query_one("#batch_size", Input).value if self.is_mounted and self.form_ready else ""
+        values["batch_size"] = FIELDS["batch_size"].text_of(config) if mode == BATCH_MINI else batch_now or "64"
+        values["batch_mode"] = mode
         known = {value for _, value in dataset_options(self.data_dir)}
         if config.dataset in known:
-            dataset_select.value = config.dataset
+            values["dataset"] = config.dataset
         else:
-            dataset_select.value = PATH_CHOICE
-            self.query_one("#dataset_path", Input).value = config.dataset
-        preset = config.preset if config.preset in PRESETS else CUSTOM
-        self.query_one("#preset", Select).value = preset
+            values["dataset"] = PATH_CHOICE
+            values["dataset_path"] = config.dataset
+        values["preset"] = config.preset if config.preset in PRESETS else CUSTOM
+        return values
+
+    def fill(self, config: TrainConfig) -> None:
+        """Put ``config`` into the form (the Changed messages then revalidate every field)."""
+        if not self.form_ready:   # filled once every row is mounted
+            self._refill = config
+            return
+        for control_id, value in self._form_values(config).items():
+            self.query_one(f"#{control_id}").value = value
         self._update_visibility()
         self._request_dataset()
 
     # ------------------------------------------------------------- reading
     def read_form(self) -> tuple[TrainConfig | None, dict[str, str]]:
         """(the config the form describes, or None; field name -> reason for each invalid field)."""
+        if not self.form_ready:
+            return None, {"form": "the form is still being built"}
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
         for name, (_label, _hint, parser) in TEXT_FIELDS.items():
@@ -320,12 +397,13 @@ class SetupScreen(Screen):
             fraction = FIELD_PARSERS["val_fraction"](self.query_one("#val_fraction", Input).value)
         except ConfigError:
             fraction = 0.0
-        train_idx, _ = validation_split(len(self.dataset.x_train), fraction)
-        return len(train_idx)
+        return split_sizes(len(self.dataset.x_train), fraction)[0]
 
     # ------------------------------------------------------------ reacting
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        if not self.form_ready:   # the first fill revalidates the form once it is whole
+            return
         self._show_validation(event.input, event.validation_result)
         if event.input.id == "val_fraction":
             self._revalidate("batch_size")   # the training split changed size
@@ -335,6 +413,8 @@ class SetupScreen(Screen):
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
+        if not self.form_ready:
+            return
         select_id = event.select.id
         if select_id == "preset":      # the form was filled by the field itself (PresetSelect)
             self._show_preset_hint()
@@ -352,7 +432,7 @@ class SetupScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # back from a run, which may have measured this network's speed
-        if self.is_mounted and self.query("#summary"):
+        if self.is_mounted and self.form_ready and self.query("#summary"):
             self._form_changed()
 
     @on(Button.Pressed, "#start")
@@ -362,6 +442,8 @@ class SetupScreen(Screen):
     def preset_chosen(self, value) -> None:
         """Fill the form with the preset ``value`` names, unless it holds it already (the
         field shows the preset the form matches, and that is no choice to act on)."""
+        if not self.form_ready:   # the controls' own initial values, not a choice
+            return
         current, _ = self.read_form()
         if value in PRESETS and (current is None or current.preset != value):
             # Keep the dataset: a preset is about the network and its training.
@@ -383,16 +465,9 @@ class SetupScreen(Screen):
 
     def _update_visibility(self) -> None:
         """Show only the fields that apply (momentum for momentum SGD, betas for Adam...)."""
-        optimizer = self.query_one("#optimizer", Select).value
-        shown = {
-            "row-dataset_path": self.query_one("#dataset", Select).value == PATH_CHOICE,
-            "row-momentum": optimizer in ("momentum", "nesterov"),
-            "row-beta1": optimizer == "adam",
-            "row-beta2": optimizer == "adam",
-            "row-init_std": self.query_one("#init", Select).value == "normal",
-            "row-batch_size": self.query_one("#batch_mode", Select).value == BATCH_MINI,
-        }
-        for row_id, visible in shown.items():
+        values = {name: self.query_one(f"#{name}", Select).value
+                  for name in ("dataset", "optimizer", "init", "batch_mode")}
+        for row_id, visible in rows_shown(values).items():
             self.query_one(f"#{row_id}").display = visible
 
     def _form_changed(self) -> None:
@@ -521,6 +596,8 @@ class SetupScreen(Screen):
         if self.dataset is None:
             show_text(summary, "Loading the dataset...")
             return
+        from ...nn.network import Architecture   # NumPy is here by now: the dataset is loaded
+
         data = self.dataset
         sizes = config.architecture_sizes(data.n_features, data.n_classes)
         arch = Architecture(sizes, config.activation, config.output, config.use_bias, config.dropout)
@@ -576,6 +653,7 @@ class SetupScreen(Screen):
             self.dataset_key = None
             self._request_dataset()
             self.app.refresh_bindings()
+        from .download import DownloadScreen
         self.app.push_screen(DownloadScreen(name, self.data_dir), downloaded)
 
     def action_find_lr(self) -> None:
@@ -624,6 +702,11 @@ class SetupScreen(Screen):
             answered)
 
     def action_start(self) -> None:
+        if not self.form_ready:
+            # the form is still being built (its first frame is up): the dataset loads next,
+            # and the run starts once it is here, as for a start asked for while it loads
+            self._start_when_loaded = True
+            return
         if self._download_needed():
             self.action_download()   # ask before downloading; start again once it is here
             return
