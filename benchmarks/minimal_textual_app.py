@@ -1,6 +1,7 @@
 """The floor for benchmarks/terminal_latency.py: the smallest Textual app worth comparing the
 dashboard with (a header, one line of text, a footer). ``t`` toggles the line, so a key's
-effect is visible; ``q`` quits. Run it as a script: ``python benchmarks/minimal_textual_app.py``.
+effect is visible, and so does Escape (which Textual delivers only after ESCDELAY, 100 ms by
+default: a lone Escape byte might start an escape sequence); ``q`` quits. Run it as a script: ``python benchmarks/minimal_textual_app.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from textual.widgets import Footer, Header, Static
 
 class MinimalApp(App[None]):
     TITLE = "minimal"
-    BINDINGS = [Binding("t", "toggle", "Toggle"), Binding("q", "quit", "Quit")]
+    BINDINGS = [Binding("t", "toggle", "Toggle"), Binding("escape", "toggle", "Toggle too", show=False),
+                Binding("q", "quit", "Quit")]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -105,3 +105,21 @@ def test_the_names_the_config_checks_are_the_engines():
         make_optimizer(name, np.zeros(3, np.float32), 0.1)
     for name in AUGMENTS:
         make_augmenter(name, 4)
+
+
+def test_the_command_sets_a_short_escape_delay_unless_the_user_set_one():
+    """Textual delivers Escape (every screen's "back") only after ESCDELAY; the command sets
+    25 ms before Textual is imported, and a user's ESCDELAY wins."""
+    code = ("import os, sys\n"
+            "from tui_nn.entry import main\n"
+            "code = main(['presets'])\n"
+            "import textual.constants as c\n"
+            "print(code, os.environ['ESCDELAY'], c.ESCAPE_DELAY)\n")
+    env = {k: v for k, v in os.environ.items() if k != "ESCDELAY"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["0", "25", "0.025"]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**env, "ESCDELAY": "80"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["0", "80", "0.08"]

@@ -40,8 +40,18 @@ def _early_sweep_workers(argv: list[str]) -> None:
     start_fork_server()
 
 
+# How long a lone Escape byte waits for the rest of an escape sequence (an arrow key, F1)
+# before it counts as the Escape key. Textual's default, like ncurses', is 100 ms, and the
+# wait comes before every Escape (the "back" key of every screen) takes effect. Terminal
+# emulators write a key's whole sequence at once, so locally and over SSH 25 ms is ample
+# (tmux 3.5 waits 10 ms); ESCDELAY (milliseconds, the ncurses variable Textual reads) overrides.
+ESCAPE_DELAY_MS = 25
+
+
 def main(argv: list[str] | None = None) -> int:
+    import os
     import sys
+    os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))   # before Textual is imported
     _early_sweep_workers(sys.argv[1:] if argv is None else argv)
     from .cli.main import main as run_command
     return run_command(argv, dashboard=_open_dashboard, serve_dashboard=_serve_dashboard)
