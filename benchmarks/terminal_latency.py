@@ -282,10 +282,17 @@ def run_with_theme_steps(pane: Pane, recorder: Recorder, steps: list[Step], sett
 
 
 def open_runs_on_finished(pane: Pane, timeout: float) -> None:
-    """F2 from setup or training, then the second row (the finished run)."""
+    """F2 from setup or training, then the second row (the finished run). The runs screen
+    keeps its sort between openings (and the runs steps change it): back to newest first."""
     pane.keys("F2")
     pane.wait(footer_shows("Mark"), timeout)
     pane.settle()
+    for _ in range(40):
+        shown = plain(pane.screen())
+        if "by date \u25bc" in shown:
+            break
+        pane.keys("S" if "by date \u25b2" in shown else "s")
+        pane.settle()
     pane.keys("Home")
     pane.keys("Down")
     pane.settle()
