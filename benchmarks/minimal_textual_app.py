@@ -1,7 +1,7 @@
 """The floor for benchmarks/terminal_latency.py: the smallest Textual app worth comparing the
 dashboard with (a header, one line of text, a footer). ``t`` toggles the line, so a key's
-effect is visible, and so does Escape (which Textual delivers only after ESCDELAY, 100 ms by
-default: a lone Escape byte might start an escape sequence); ``q`` quits. Run it as a script: ``python benchmarks/minimal_textual_app.py``.
+effect is visible, and so does Escape (which Textual's driver delivers 100-115 ms late: a lone
+Escape byte might start an escape sequence, see tui_nn/tui/driver.py); ``q`` quits. Run it as a script: ``python benchmarks/minimal_textual_app.py``.
 """
 
 from __future__ import annotations

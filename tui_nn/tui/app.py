@@ -139,6 +139,18 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self._run_store = store
 
     # ------------------------------------------------------------- start-up
+    def get_driver_class(self):
+        """On a Linux or macOS terminal, Textual's driver with a prompt Escape (``driver.py``);
+        anything else (Windows, the browser's driver that textual-serve names) as Textual picks."""
+        import sys
+
+        from textual import constants
+
+        if constants.DRIVER is not None or sys.platform == "win32":
+            return super().get_driver_class()
+        from .driver import PromptEscapeDriver
+        return PromptEscapeDriver
+
     def get_default_screen(self) -> Screen:
         return SetupScreen(self.settings.load_last_config())
 
