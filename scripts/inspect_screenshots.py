@@ -32,15 +32,16 @@ class Host(ScratchnetApp):
         super().__init__()
         self.key, self.data = key, data
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.push_screen(make_inspect_screen(self.key, self.data))
 
 
 async def shoot(key: str, data, size, out: Path, before=None) -> None:
     data.view.clear()
     app = Host(key, data)
     async with app.run_test(size=size) as pilot:
+        # once the setup screen below has built its form (it mounts its rows once drawn)
+        while not app.screen.form_ready:
+            await pilot.pause(0.05)
+        app.push_screen(make_inspect_screen(app.key, app.data))
         await pilot.pause(0.2)
         if before is not None:
             await before(pilot)

@@ -192,6 +192,7 @@ class SetupScreen(Screen):
         self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
         self._ready = False                      # see form_ready
         self._refill: TrainConfig | None = None  # asked to fill before the form was ready
+        self._build_on_resume = False            # covered before its first frame: see _when_drawn
 
     @property
     def data_dir(self) -> str | None:
@@ -275,12 +276,19 @@ class SetupScreen(Screen):
         """Once the first frame is drawn: the rest of the rows, the summary, the dataset.
         Textual may run a callback "after refresh" after an update that drew nothing yet
         (while mounting); the form has a size once it has been laid out and drawn."""
+        if not self.is_current:
+            # covered before it was ever drawn (a screen pushed over it at start): its rows
+            # mount when it is shown (Textual's Select fails to mount on a screen not in view)
+            self._build_on_resume = True
+            return
         if not self.query_one("#form").size.height and tries < 20:
             self.call_after_refresh(self._when_drawn, tries + 1)
             return
         if self._later:
             await self.query_one("#form", VerticalScroll).mount_all(self._later)
             self._later = []
+        if not self.query(f"#{next(reversed(TEXT_FIELDS))}"):
+            return   # the rows never got their controls: the app is closing under the screen
         self._ready = True
         if self._refill is not None:   # fill() was asked for before the form was whole
             self.fill(self._refill)
@@ -431,6 +439,10 @@ class SetupScreen(Screen):
         self.focus_next()
 
     def on_screen_resume(self) -> None:
+        if self._build_on_resume:
+            self._build_on_resume = False
+            self.call_after_refresh(self._when_drawn)
+            return
         # back from a run, which may have measured this network's speed
         if self.is_mounted and self.form_ready and self.query("#summary"):
             self._form_changed()
