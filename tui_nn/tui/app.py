@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 from contextlib import contextmanager
 from weakref import WeakSet
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -420,13 +420,10 @@ class ScratchnetApp(KeysInOrder, App[None]):
 
         if isinstance(self.screen, RunsScreen):
             return
-        # One runs screen, kept (installed): composing it again was most of F2's time, and
-        # coming back finds the filter, sort, marks and cursor as they were (the list is
-        # read again on each opening).
-        name = f"runs-of-{self.run_store.root}"
-        if not self.is_screen_installed(name):
-            self.install_screen(RunsScreen(self.run_store), name)
-        self.push_screen(name)
+        # One runs screen, kept: composing it again was most of F2's time, and coming back
+        # finds the filter, sort, marks and cursor as they were (the list is read again on
+        # each opening).
+        self._push_kept(f"runs-of-{self.run_store.root}", lambda: RunsScreen(self.run_store))
 
     def on_run_action(self, message) -> None:
         """A row action of the runs screen: the data is loaded in a worker, then acted on.
@@ -631,9 +628,15 @@ class ScratchnetApp(KeysInOrder, App[None]):
         (installed): composing its sections again was a third of each opening."""
         if isinstance(self.screen, HelpScreen):
             return
-        name = f"help-for-{type(self.screen).__module__}.{type(self.screen).__qualname__}"
+        current = self.screen
+        self._push_kept(f"help-for-{type(current).__module__}.{type(current).__qualname__}",
+                        lambda: HelpScreen(current))
+
+    def _push_kept(self, name: str, make: Callable[[], Screen]) -> None:
+        """Push the screen installed as ``name``, made by ``make()`` on its first opening: an
+        installed screen stays composed when it is closed."""
         if not self.is_screen_installed(name):
-            self.install_screen(HelpScreen(self.screen), name)
+            self.install_screen(make(), name)
         self.push_screen(name)
 
     def action_toggle_theme(self) -> None:
