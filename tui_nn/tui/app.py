@@ -174,20 +174,24 @@ class ScratchnetApp(KeysInOrder, App[None]):
         stylesheet = self.stylesheet
         stylesheet.set_variables(self.get_css_variables())
         stylesheet.reparse()
-        with one_refresh_per_widget():
-            stylesheet.update(self, animate=animate)    # the app and the current screen
+        self._restyle(self, animate)        # the app and the current screen
         if not self._screen_stack:
             return
         background = self._screens_seen_through()
         for screen in background:
-            with one_refresh_per_widget():
-                stylesheet.update(screen, animate=animate)
-            screen._css_update_count = self._css_update_count
+            self._restyle(screen, animate)
         current = self.screen
         if current.is_mounted:
             current._refresh_layout(self.size)
             current._css_update_count = self._css_update_count
         self._stale_styles.update(s for s in self._screen_stack[:-1] if s not in background)
+
+    def _restyle(self, node, animate: bool) -> None:
+        """Apply the stylesheet to ``node`` and everything under it, one refresh a widget."""
+        with one_refresh_per_widget():
+            self.stylesheet.update(node, animate=animate)
+        if isinstance(node, Screen):
+            node._css_update_count = self._css_update_count
 
     def _screens_seen_through(self) -> list[Screen]:
         """The screens under the current one that show through it (a dimmed dialog over a
@@ -206,9 +210,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         if screen in self._stale_styles:
             self._stale_styles.discard(screen)
             if screen.is_mounted:
-                with one_refresh_per_widget():
-                    self.stylesheet.update(screen, animate=False)
-                screen._css_update_count = self._css_update_count
+                self._restyle(screen, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App's own, which is what updates ``self.size``:

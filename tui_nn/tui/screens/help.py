@@ -21,6 +21,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ..keys import key_lines, key_names, own_bindings
+from . import help_screens_of
 from ..styles import css_path
 from ..widgets.too_small import TooSmall
 
@@ -39,6 +40,8 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, current: Screen | None = None) -> None:
         super().__init__()
         self.current = type(current) if current is not None else None
+        # the registry's entries for the current screen and the ones it is built on, listed first
+        self.own = help_screens_of(self.current) if self.current is not None else []
         self.complete = False     # every screen's keys are shown (the others come from a thread)
 
     def compose(self) -> ComposeResult:
@@ -73,30 +76,20 @@ class HelpScreen(ModalScreen[None]):
                                                       classes="help-section", markup=False))
             self.complete = True
 
-    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """(title, [(keys, what they do)]) in the order shown: everything."""
-        from . import help_screens
-        return self.first_sections() + self.other_sections(help_screens())
-
     def first_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The current screen's keys (and those of the screens it is built on), then the
         app's: none of it needs another screen's module."""
-        from . import help_screens_of
-
         app = self.app
-        current = help_screens_of(self.current) if self.current is not None else []
         everywhere = [b for b in type(app).BINDINGS if isinstance(b, Binding)]
         lines = key_lines(app, everywhere)
         if app.ENABLE_COMMAND_PALETTE:
             lines.append((key_names(app, app.COMMAND_PALETTE_BINDING),
                           "The command palette: this screen's actions and the app's, by name"))
-        return self._entries(current) + [("Everywhere", lines)]
+        return self._entries(self.own) + [("Everywhere", lines)]
 
     def other_sections(self, registry: list[tuple[str, type]]) -> list[tuple[str, list[tuple[str, str]]]]:
         """Every registered screen but the current one's, in the registry's order."""
-        from . import help_screens_of
-
-        first = {cls for _title, cls in help_screens_of(self.current)} if self.current is not None else set()
+        first = {cls for _title, cls in self.own}
         return self._entries([(t, c) for t, c in registry if c not in first])
 
     def _entries(self, screens: list[tuple[str, type]]) -> list[tuple[str, list[tuple[str, str]]]]:
