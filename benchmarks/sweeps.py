@@ -40,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import compile_package
 from tui_nn.runs import Runner, RunStore
 from tui_nn.sweeps import SearchSpace, Sweep, SweepSpec
 from tui_nn.training import TrainConfig
@@ -341,6 +342,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     parts = set(args.only.split(","))
+    compile_package()
+    if args.baseline:
+        compile_package(args.baseline)
     figures = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
     if not args.json:
         print(f"load average before: {figures['load_average_before']} on {figures['cpus']} CPUs", flush=True)

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from bytecode import compile_package
+
 REPO = Path(__file__).resolve().parents[1]
 FLOOR_APP = REPO / "benchmarks" / "minimal_textual_app.py"
 ENV_VAR = "SCRATCHNET_FASHION_MNIST"
@@ -400,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     width, height = (int(v) for v in args.size.split("x"))
     data = find_data(args.data)
+    compile_package()
     print(f"load before: {uptime()}")
     print(f"training on: {data if data else 'the embedded sample (Fashion-MNIST not found)'}")
     server = f"scratchnet-bench-{os.getpid()}"

@@ -123,3 +123,37 @@ def test_the_command_sets_a_short_escape_delay_unless_the_user_set_one():
                           env={**env, "ESCDELAY": "80"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["0", "80", "0.08"]
+
+
+def test_a_command_loads_its_own_module_only(tmp_path):
+    # ``presets`` needs neither the engine, the readers nor Optuna: building the full parser
+    # (every command's module) imported them all before the command began.
+    code = """
+import contextlib, io, sys
+from tui_nn.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    assert main(["--runs-dir", "r", "presets"]) == 0
+assert "default" in out.getvalue()
+assert "tui_nn.cli.presets" in sys.modules
+others = [m for m in ("tui_nn.cli.bench", "tui_nn.cli.lr_find", "tui_nn.cli.datasets", "tui_nn.cli.sweep")
+          if m in sys.modules]
+assert not others, others
+"""
+    assert loaded_after(code, tmp_path) == []
+
+
+def test_help_and_an_unknown_command_still_list_every_command(capsys):
+    from tui_nn.cli.main import COMMAND_MODULES, main
+    for argv in (["--help"], ["--runs-dir", "r", "--help", "sweep"]):
+        try:
+            main(argv)
+        except SystemExit as exit:
+            assert exit.code == 0
+        out = capsys.readouterr().out
+        assert all(name in out for name in COMMAND_MODULES), out
+    try:
+        main(["nope"])
+    except SystemExit as exit:
+        assert exit.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope'" in err and "sweeps" in err, err

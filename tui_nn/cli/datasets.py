@@ -25,16 +25,16 @@ from ..datasets.download import DownloadCancelled, DownloadError, download_datas
 from ..format import compact_duration
 from ..training.augment_names import AUGMENTS
 from .common import (
-    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_data_dir, data_dir_of, fail, positive_float,
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser, add_data_dir, data_dir_of, fail, positive_float,
     positive_int,
 )
 
 
-def add_parser(sub, parser_class) -> None:
+def add_parser(sub) -> None:
     datasets = sub.add_parser("datasets", help="list the datasets (embedded, cached, downloadable); "
                               "'datasets download NAME' fetches mnist, fashion-mnist or kmnist")
     add_data_dir(datasets)
-    datasets_sub = datasets.add_subparsers(dest="datasets_command", parser_class=parser_class)
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", parser_class=Parser)
     listing = datasets_sub.add_parser("list", help="every dataset with its state and size (the default)")
     listing.add_argument("--json", action="store_true", help="one JSON object on stdout")
     add_data_dir(listing)

@@ -38,26 +38,41 @@ def add_top_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", dest="top_runs_dir", metavar="DIR", type=non_empty, help=RUNS_DIR_HELP)
 
 
-def build_parser() -> Parser:
+# The module of each command (sweep's adds sweeps too), in the order help lists them
+COMMAND_MODULES = {"train": "train", "lr-find": "lr_find", "evaluate": "evaluate", "presets": "presets",
+                   "runs": "runs", "bench": "bench", "datasets": "datasets", "sweep": "sweep",
+                   "sweeps": "sweep", "serve": "serve"}
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The parser of every command, or of ``command``'s alone. The commands' modules load
+    here, not with this module (the dashboard needs none of them), and only the one needed:
+    each imports what its command runs on, a tenth of a second for them all."""
+    import importlib
+
     from .. import __version__
-    # The commands' modules load here, not with this module: the dashboard needs none of them.
-    from . import bench, datasets, evaluate, lr_find, presets, runs, serve, sweep, train
 
     parser = Parser(prog="scratchnet-tui", description="Train and inspect a from-scratch NumPy MLP. "
                     "Without a command, opens the dashboard.")
     parser.add_argument("--version", action="version", version=f"scratchnet-tui {__version__}")
     add_top_options(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
-    train.add_parser(sub)
-    lr_find.add_parser(sub)
-    evaluate.add_parser(sub)
-    presets.add_parser(sub)
-    runs.add_parser(sub, Parser)
-    bench.add_parser(sub)
-    datasets.add_parser(sub, Parser)
-    sweep.add_parser(sub)
-    serve.add_parser(sub)
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in dict.fromkeys(names):
+        importlib.import_module(f".{name}", __package__).add_parser(sub)
     return parser
+
+
+def command_word(argv: list[str]) -> str | None:
+    """The command ``argv`` names, if only top-level options with their values stand before
+    it; else None (``--help``, ``--version``, an unknown word: the full parser answers)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--data-dir", "--runs-dir"):
+            next(words, None)
+        elif word.split("=", 1)[0] not in ("--data-dir", "--runs-dir"):
+            return word if word in COMMAND_MODULES else None
+    return None
 
 
 def main(argv: list[str] | None = None, *,
@@ -69,8 +84,7 @@ def main(argv: list[str] | None = None, *,
     argv = sys.argv[1:] if argv is None else list(argv)
     args = dashboard_args(argv) if dashboard is not None else None
     if args is None:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        args = build_parser(command_word(argv)).parse_args(argv)
     data_dir = data_dir_of(args)
     if data_dir is not None and not data_dir.strip():
         return fail("--data-dir: must not be empty")

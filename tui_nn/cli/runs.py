@@ -9,14 +9,14 @@ from pathlib import Path
 
 from ..format import count, percent
 from ..training.status import RunStatus
-from .common import EXIT_FAILED, EXIT_OK, add_runs_dir, fail, non_empty
+from .common import EXIT_FAILED, EXIT_OK, Parser, add_runs_dir, fail, non_empty
 
 
-def add_parser(sub, parser_class) -> None:
+def add_parser(sub) -> None:
     runs = sub.add_parser("runs", help="list the recorded runs (or: runs export FILE.csv [RUN ...])")
     add_runs_dir(runs, top=True)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
-    runs_sub = runs.add_subparsers(dest="runs_command", parser_class=parser_class)
+    runs_sub = runs.add_subparsers(dest="runs_command", parser_class=Parser)
     export = runs_sub.add_parser("export", help="all (or the given) runs' histories and settings in one CSV")
     # optional to argparse, so that its absence is said here in words ("RUN is required"
     # would be false: no RUN means every run)
