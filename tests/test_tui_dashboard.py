@@ -579,6 +579,53 @@ async def test_a_screen_covered_during_a_theme_switch_has_the_new_theme_when_sho
         await pilot.pause()
 
 
+async def test_a_screen_is_not_restyled_whole_when_first_shown_only_when_shown_again():
+    """Textual restyles a screen's whole tree each time it is pushed; the first time it had
+    just been styled widget by widget as it mounted (``StyledAtMount``), so that one is
+    skipped. Pushed again (help is kept between openings), it is restyled as Textual does."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        restyled: list = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def recording(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(node for node in nodes if isinstance(node, HelpScreen))
+            return update_nodes(nodes, animate)
+        app.stylesheet.update_nodes = recording
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.pause()
+        help_screen = app.screen
+        assert not restyled
+        assert help_screen.styles.background.a == 1       # its stylesheet applied all the same (opaque)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: app.screen is help_screen, what="help again")
+        await pilot.pause()
+        assert restyled == [help_screen]
+
+
+async def test_garbage_collection_paused_for_the_start_resumes_at_the_first_frame():
+    """``scratchnet-tui`` pauses collections for its start-up (tui_nn/entry.py); the app
+    resumes them when its first frame is drawn, with the start-up's objects frozen."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        app = ScratchnetApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await setup_screen(pilot)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()      # this test process goes on: let the rest of the suite collect them
+
+
 def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
     """The foreground colours in the chart as it renders now."""
     text = chart.render()

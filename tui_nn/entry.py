@@ -5,6 +5,12 @@ from __future__ import annotations
 
 
 def _open_dashboard(data_dir: str | None, runs_dir: str | None) -> int:
+    import gc
+    # No garbage collection until the first frame (the app resumes it then): the start-up
+    # makes about a million objects that live as long as the app (modules, styles,
+    # widgets), and collections that walked them again and again took a tenth of the time
+    # to that frame.
+    gc.disable()
     from .tui.app import run_app
     return run_app(data_dir=data_dir, runs_dir=runs_dir)
 

@@ -165,6 +165,15 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.set_class(self.no_color or few, "-few-colours")
         self._update_size_classes()
 
+    def on_ready(self) -> None:
+        """The first frame is on the screen: garbage collections resume if the command
+        paused them for the start-up (``tui_nn/entry.py``), and what the start-up made is
+        frozen, so that collections no longer walk it (gc.freeze)."""
+        import gc
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
     # ------------------------------------------------------- styles, lazily
     def refresh_css(self, animate: bool = True) -> None:
         """Textual's refresh (a theme switch) restyles every screen of the stack at once;

@@ -41,6 +41,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
+from .styled_at_mount import StyledAtMount
 
 if TYPE_CHECKING:
     from ...datasets.dataset import Dataset
@@ -163,7 +164,7 @@ class PresetSelect(Select):
             pass
 
 
-class SetupScreen(Screen):
+class SetupScreen(StyledAtMount, Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
     CSS_PATH = css_path("setup.tcss")

@@ -31,6 +31,7 @@ from ..widgets.charts import MetricChart, change_position
 from ..widgets.footer import Footer
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
+from .styled_at_mount import StyledAtMount
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
 
@@ -40,7 +41,7 @@ TABLE_COLUMNS = (("epoch", "\nep"), ("val_acc", "val\nacc"), ("val_loss", "val\n
                  ("train_acc", "train\nacc"), ("train_loss", "train\nloss"), ("seconds", "\ns"))
 
 
-class TrainingScreen(Screen):
+class TrainingScreen(StyledAtMount, Screen):
     """Shows one run; the app owns its trainer and worker."""
 
     CSS_PATH = css_path("training.tcss")

@@ -28,12 +28,13 @@ from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
 from ...widgets.footer import Footer
 from ...widgets.inspect_parts import InspectNav
 from ...widgets.too_small import TooSmall
+from ..styled_at_mount import StyledAtMount
 
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
 
 
-class InspectScreen(Screen):
+class InspectScreen(StyledAtMount, Screen):
     """Base of the inspection screens. Subclasses set ``SCREEN_KEY`` and compose their
     body between ``compose_top()`` and the Footer.
 
@@ -132,7 +133,7 @@ class InspectScreen(Screen):
         self.app.switch_screen(self.SCREENS[key](self.data, renderer=renderer, **kwargs))
 
 
-class InspectKeysScreen(ModalScreen[None]):
+class InspectKeysScreen(StyledAtMount, ModalScreen[None]):
     """Every key of one inspection screen, read from its bindings."""
 
     CSS_PATH = css_path("inspect.tcss")

@@ -20,6 +20,7 @@ from ....training.fields import FIELDS
 from ....training.live import config_at, parse_branch_changes
 from ...styles import css_path
 from ..tune import tune_fields
+from ..styled_at_mount import StyledAtMount
 
 
 def default_epoch(epochs: list[int], best_epoch: int | None) -> int:
@@ -32,7 +33,7 @@ def default_epoch(epochs: list[int], best_epoch: int | None) -> int:
     return epochs[-1]
 
 
-class BranchRunScreen(ModalScreen[dict | None]):
+class BranchRunScreen(StyledAtMount, ModalScreen[dict | None]):
     CSS_PATH = css_path("tune.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="branch-cancel")]
 

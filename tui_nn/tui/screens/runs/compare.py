@@ -29,6 +29,7 @@ from ...widgets.charts import MetricChart, change_position
 from ...widgets.footer import Footer
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
+from ..styled_at_mount import StyledAtMount
 
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import; the help lists this screen long before it opens
     import pandas as pd
@@ -141,7 +142,7 @@ def differing_first(rows: list[tuple[str, list[str], bool]]) -> list[tuple[str, 
     return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
 
 
-class CompareScreen(Screen):
+class CompareScreen(StyledAtMount, Screen):
     """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
 
     CSS_PATH = css_path("runs.tcss")
@@ -253,7 +254,7 @@ class CompareScreen(Screen):
             self.set_class(self.layout_mode == mode, f"-{mode}")
 
 
-class RunChartsScreen(Screen):
+class RunChartsScreen(StyledAtMount, Screen):
     """``RunChartsScreen(store, path)``: one run's loss and accuracy per epoch, training
     and validation, from its history.csv."""
 
