@@ -32,7 +32,7 @@ from .key_order import KeysInOrder
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
 from .settings import Settings, speed_key
-from .styles import css_path, stylesheets
+from .styles import NARROW_BELOW, SHORT_BELOW, css_path, stylesheets
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from .screens.training import TrainingScreen
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
-NARROW_BELOW = 110   # columns: below this the setup summary goes under the form
-SHORT_BELOW = 22     # rows: below this the training screen shows its charts or its figures, in turn
 
 
 @contextmanager

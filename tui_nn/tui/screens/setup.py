@@ -36,7 +36,7 @@ from ...training.config import FIELD_PARSERS, ConfigError, TrainConfig, split_si
 from ...training.fields import CHOICE, FIELDS, TEXT, TRAIN_FIELDS, YES_NO
 from ...training.presets import PRESETS
 from ..settings import speed_key
-from ..styles import css_path
+from ..styles import NARROW_BELOW, css_path
 from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
 from ..widgets.static_text import show_text
@@ -164,6 +164,31 @@ class PresetSelect(Select):
             pass
 
 
+# Widths as setup.tcss sets them, and the lines around the form in the first frame: the
+# header and the footer, and under a narrow form the side panel's border and Start button
+# (its summary is written after that frame).
+SIDE_WIDTH, LABEL_WIDTH, CONTROL_WIDTH = 48, 15, 26
+LINES_BESIDE_FORM, LINES_UNDER_NARROW_FORM = 2, 3
+
+
+def rows_in_first_frame(items: list, width: int, height: int) -> int:
+    """How many of the form's ``items`` (rows, section titles) the first frame at ``width``
+    x ``height`` can show, counted generously: each takes at least a line, a row at least
+    as many as its hint needs at the widest its column can be."""
+    narrow = width < NARROW_BELOW
+    lines = height - LINES_BESIDE_FORM - (LINES_UNDER_NARROW_FORM if narrow else 0)
+    form_width = width - 1 - (0 if narrow else SIDE_WIDTH)
+    hint_width = max(1, form_width - LABEL_WIDTH - CONTROL_WIDTH - 1)
+    count = 0
+    for item in items:
+        if lines <= 0:
+            break
+        if item.display:
+            lines -= max(1, math.ceil(len(getattr(item, "hint", "")) / hint_width))
+        count += 1
+    return count
+
+
 class SetupScreen(StyledAtMount, Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
@@ -215,12 +240,9 @@ class SetupScreen(StyledAtMount, Screen):
                 row = self._field_row(name, values.get(name))
                 row.display = shown.get(row.id, True)
                 items.append(row)
-        # A screenful of rows now (each takes a line or more), the rest after the first frame:
-        # every row costs about 30 ms of CPU to mount and draw, most of the time to that frame.
-        lines, first = self.app.size.height, 0
-        while first < len(items) and lines > 0:
-            lines -= 1 if items[first].display else 0
-            first += 1
+        # The rows the first frame shows now, the rest after it: every row costs about 30 ms
+        # of CPU to mount and draw, most of the time to that frame.
+        first = rows_in_first_frame(items, *self.app.size)
         self._later = items[first:]
         yield Header()
         yield TooSmall()

@@ -25,6 +25,10 @@ from pathlib import Path
 
 STYLES_DIR = Path(__file__).resolve().parent
 
+# The app's size classes, which the stylesheets reflow by (``ScratchnetApp._update_size_classes``)
+NARROW_BELOW = 110   # columns: below this (-narrow) the setup summary goes under the form
+SHORT_BELOW = 22     # rows: below this (-short) the training screen shows its charts or its figures, in turn
+
 
 def css_path(name: str) -> str:
     """The absolute path of stylesheet ``name`` (e.g. "runs.tcss"), for a CSS_PATH."""
