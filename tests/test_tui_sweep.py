@@ -74,7 +74,7 @@ async def test_the_form_refuses_a_bad_range_beside_its_field_and_starts_nothing(
 async def test_f3_with_an_invalid_setup_form_says_what_to_fix():
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen) and app.screen.form_ready)
         app.screen.query_one("#epochs").value = "zero"
         await pilot.pause(0.2)
         await pilot.press("f3")

@@ -12,7 +12,7 @@ import math
 import threading
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,7 +38,7 @@ from ...training.presets import PRESETS
 from ..settings import speed_key
 from ..styles import NARROW_BELOW, css_path
 from ..widgets.footer import Footer
-from ..widgets.form import BatchSizeValidator, FieldRow, ParserValidator
+from ..widgets.form import BatchSizeValidator, FieldRow, FormInput, FormSelect, ParserValidator
 from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
 from .styled_at_mount import StyledAtMount
@@ -144,7 +144,7 @@ class DatasetLoaded(Message):
         self.error = error
 
 
-class PresetSelect(Select):
+class PresetSelect(FormSelect):
     """The preset field. Choosing a preset fills the form here, as the field takes the
     choice, rather than once the change has bubbled up to the screen: a key typed after the
     choice is routed only once the widgets on the choice's way are done (``key_order.py``),
@@ -171,22 +171,24 @@ SIDE_WIDTH, LABEL_WIDTH, CONTROL_WIDTH = 48, 15, 26
 LINES_BESIDE_FORM, LINES_UNDER_NARROW_FORM = 2, 3
 
 
-def rows_in_first_frame(items: list, width: int, height: int) -> int:
-    """How many of the form's ``items`` (rows, section titles) the first frame at ``width``
-    x ``height`` can show, counted generously: each takes at least a line, a row at least
-    as many as its hint needs at the widest its column can be."""
+def rows_in_first_frame(items: Iterator, width: int, height: int) -> list:
+    """The first of the form's ``items`` (rows, section titles) that the first frame at
+    ``width`` x ``height`` can show, taken from the iterator and counted generously: each
+    takes at least a line, a row at least as many as its hint needs at the widest its
+    column can be."""
     narrow = width < NARROW_BELOW
     lines = height - LINES_BESIDE_FORM - (LINES_UNDER_NARROW_FORM if narrow else 0)
     form_width = width - 1 - (0 if narrow else SIDE_WIDTH)
     hint_width = max(1, form_width - LABEL_WIDTH - CONTROL_WIDTH - 1)
-    count = 0
-    for item in items:
-        if lines <= 0:
+    first = []
+    while lines > 0:
+        item = next(items, None)
+        if item is None:
             break
         if item.display:
             lines -= max(1, math.ceil(len(getattr(item, "hint", "")) / hint_width))
-        count += 1
-    return count
+        first.append(item)
+    return first
 
 
 class SetupScreen(StyledAtMount, Screen):
@@ -215,7 +217,7 @@ class SetupScreen(StyledAtMount, Screen):
         self.dataset_error: str | None = None
         self._refused_for_fields = False        # the start message names fields to fix
         self._start_when_loaded = False         # start was asked for while the dataset loaded
-        self._later: list[Label | FieldRow] = []  # rows composed, mounted after the first frame
+        self._later: Iterator[Label | FieldRow] | None = None  # rows built after the first frame
         self._ready = False                      # see form_ready
         self._refill: TrainConfig | None = None  # asked to fill before the form was ready
         self._build_on_resume = False            # covered before its first frame: see _when_drawn
@@ -228,33 +230,36 @@ class SetupScreen(StyledAtMount, Screen):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         # The controls are built holding the initial config, so the first frame shows it.
-        values = self._form_values(self.initial)
-        shown = rows_shown(values)
-        items: list[Label | FieldRow] = [FieldRow("Preset", PresetSelect(
-            [(preset.label, name) for name, preset in PRESETS.items()]
-            + [(f"{CUSTOM} — your own settings", CUSTOM)], value=values["preset"],
-            allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")]
-        for title, names in SECTIONS:
-            items.append(Label(title, classes="section-title"))
-            for name in names:
-                row = self._field_row(name, values.get(name))
-                row.display = shown.get(row.id, True)
-                items.append(row)
-        # The rows the first frame shows now, the rest after it: every row costs about 30 ms
-        # of CPU to mount and draw, most of the time to that frame.
+        # The rows that frame shows are built and mounted now, the rest once it is drawn:
+        # every row costs about 30 ms of CPU to build, mount and draw, most of that time.
+        items = self._form_items(self._form_values(self.initial))
         first = rows_in_first_frame(items, *self.app.size)
-        self._later = items[first:]
+        self._later = items
         yield Header()
         yield TooSmall()
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="form"):
-                yield from items[:first]
+                yield from first
             with Vertical(id="side"):
                 yield Static(id="summary", classes="panel")
                 with Horizontal(id="actions"):
                     yield Button("Start training", id="start", variant="primary", compact=True)
                 yield Static("", id="start-message", markup=False)
         yield Footer()
+
+    def _form_items(self, values: dict[str, str]) -> Iterator[Label | FieldRow]:
+        """The form's rows and section titles, top to bottom, each built when asked for."""
+        shown = rows_shown(values)
+        yield FieldRow("Preset", PresetSelect(
+            [(preset.label, name) for name, preset in PRESETS.items()]
+            + [(f"{CUSTOM} — your own settings", CUSTOM)], value=values["preset"],
+            allow_blank=False, compact=True, id="preset"), "", field="preset", id="row-preset")
+        for title, names in SECTIONS:
+            yield Label(title, classes="section-title")
+            for name in names:
+                row = self._field_row(name, values.get(name))
+                row.display = shown.get(row.id, True)
+                yield row
 
     @property
     def form_ready(self) -> bool:
@@ -264,31 +269,31 @@ class SetupScreen(StyledAtMount, Screen):
 
     def _field_row(self, name: str, value: str | None = None) -> FieldRow:
         if name == "dataset":
-            control = Select(dataset_options(self.data_dir), value=value or SAMPLE_NAME, allow_blank=False,
+            control = FormSelect(dataset_options(self.data_dir), value=value or SAMPLE_NAME, allow_blank=False,
                              compact=True, id="dataset")
             return FieldRow("Dataset", control, "", field=name, id="row-dataset")
         if name == "dataset_path":
-            control = Input(value, placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
+            control = FormInput(value, placeholder="~/data/fashion-mnist", compact=True, id="dataset_path",
                             validators=[PathExists()])
             return FieldRow("Path", control, "an IDX directory, a .csv/.csv.gz or a .npz file",
                             field=name, id="row-dataset_path")
         if name == "batch_mode":
-            control = Select([("mini-batch", BATCH_MINI), ("full batch", BATCH_FULL),
+            control = FormSelect([("mini-batch", BATCH_MINI), ("full batch", BATCH_FULL),
                               ("per-sample", BATCH_SAMPLE)], value=value or BATCH_MINI, allow_blank=False,
                              compact=True, id="batch_mode")
             return FieldRow("Batch mode", control, "samples per weight update",
                             field=name, id="row-batch_mode")
         if name == "batch_size":
-            control = Input(value, compact=True, id="batch_size",
+            control = FormInput(value, compact=True, id="batch_size",
                             validators=[BatchSizeValidator(self.n_train)])
             return FieldRow("Batch size", control, "samples per mini-batch, like 64",
                             field=name, id="row-batch_size")
         if name in TEXT_FIELDS:
             label, hint, parser = TEXT_FIELDS[name]
-            control = Input(value, compact=True, id=name, validators=[ParserValidator(parser)])
+            control = FormInput(value, compact=True, id=name, validators=[ParserValidator(parser)])
             return FieldRow(label, control, hint, field=name, id=f"row-{name}")
         label, hint, options = CHOICE_FIELDS[name]
-        control = Select(options, value=value or options[0][1], allow_blank=False, compact=True, id=name)
+        control = FormSelect(options, value=value or options[0][1], allow_blank=False, compact=True, id=name)
         return FieldRow(label, control, hint, field=name, id=f"row-{name}")
 
     def on_mount(self) -> None:
@@ -307,9 +312,9 @@ class SetupScreen(StyledAtMount, Screen):
         if not self.query_one("#form").size.height and tries < 20:
             self.call_after_refresh(self._when_drawn, tries + 1)
             return
-        if self._later:
-            await self.query_one("#form", VerticalScroll).mount_all(self._later)
-            self._later = []
+        if self._later is not None:
+            later, self._later = list(self._later), None
+            await self.query_one("#form", VerticalScroll).mount_all(later)
         if not self.query(f"#{next(reversed(TEXT_FIELDS))}"):
             return   # the rows never got their controls: the app is closing under the screen
         self._ready = True

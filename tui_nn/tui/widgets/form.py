@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from .static_text import show_text
 from ...training.config import ConfigError, TrainConfig, check_batch_size, parse_batch_size
@@ -54,6 +54,26 @@ class BatchSizeValidator(Validator):
         except ConfigError as exc:
             return self.failure(str(exc))
         return self.success()
+
+
+class StyledWhenMounted:
+    """For controls that set their own classes while they are built (an Input validates its
+    first value and marks it -valid; a Select marks that it has a value). Textual restyles
+    a widget at each class change, even one not yet in the app, and styles it again as it
+    mounts: a millisecond a widget spent twice before the form's first frame. Until it is
+    attached, the restyle is left to the mount."""
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        if self.is_attached:
+            super().update_node_styles(animate)
+
+
+class FormInput(StyledWhenMounted, Input):
+    """An Input of the setup form (see StyledWhenMounted)."""
+
+
+class FormSelect(StyledWhenMounted, Select):
+    """A Select of the setup form (see StyledWhenMounted)."""
 
 
 class FieldRow(Horizontal):
