@@ -626,6 +626,33 @@ async def test_garbage_collection_paused_for_the_start_resumes_at_the_first_fram
         gc.unfreeze()      # this test process goes on: let the rest of the suite collect them
 
 
+async def test_pausing_changes_the_footers_p_key_in_place_at_the_same_width():
+    """The footer's keys are updated where they are when only their words change (p: Pause,
+    Resume): no new key widgets, and p keeps its width, so nothing is laid out again."""
+    from textual.widgets._footer import FooterKey
+
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, epochs="500", hidden="16")
+        await wait_until(pilot, lambda: screen.view.state == "running", what="the run to start")
+        await pilot.pause()
+        footer = screen.query_one("Footer")
+        keys = list(footer.query(FooterKey))
+        pause_key = next(key for key in keys if key.key == "p")
+        assert pause_key.description.strip() == "Pause" and pause_key.action == "pause"
+        width = pause_key.size.width
+        await pilot.press("p")
+        await wait_until(pilot, lambda: screen.view.state == "paused", what="the pause")
+        await wait_until(pilot, lambda: pause_key.description.strip() == "Resume", what="p Resume")
+        assert list(footer.query(FooterKey)) == keys          # the same widgets, not rebuilt
+        assert pause_key.action == "resume" and pause_key.size.width == width
+        await pilot.press("p")
+        await wait_until(pilot, lambda: pause_key.description.strip() == "Pause", what="p Pause again")
+        assert pause_key.size.width == width
+        await pilot.press("s")
+        await wait_ended(pilot, screen)
+
+
 def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
     """The foreground colours in the chart as it renders now."""
     text = chart.render()
