@@ -22,6 +22,7 @@ from ....inspection.preprocess import mnist_preprocess
 from ....inspection.renderers import RENDERER_NAMES
 from ...widgets.digit_grid import DigitCanvas, DigitGrid
 from ...widgets.inspect_parts import ProbabilityBars
+from ...widgets.static_text import show_text
 from .base import InspectScreen
 
 
@@ -89,8 +90,8 @@ class DrawScreen(InspectScreen):
         row, col = canvas.cursor or (0, 0)
         hint = ("drag the mouse (right button erases), or arrows + space; "
                 "c clears, b brush") if self.data.network is not None else ""
-        self.query_one("#draw-summary", Static).update(
-            f"cursor row {row:2d}, column {col:2d}  [dim]{hint}[/]")
+        show_text(self.query_one("#draw-summary", Static),   # two lines high: no layout pass
+                  f"cursor row {row:2d}, column {col:2d}  [dim]{hint}[/]", layout=False)
 
     # ------------------------------------------------------------- classify
     def classify(self, pixels: np.ndarray) -> None:

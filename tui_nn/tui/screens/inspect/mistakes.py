@@ -186,7 +186,8 @@ class MistakesScreen(InspectScreen):
             second = "[b $text-warning]filter: " + ", ".join(filters) + "[/]  [dim](x clears)[/]"
         else:
             second = "[dim]t/T true class, p/P predicted, f this pair, a wrong/right/all[/]"
-        self.query_one("#mistakes-summary", Static).update(f"{head}  {listing}\n{second}")
+        # the summary is two lines high whatever it says: no layout pass
+        show_text(self.query_one("#mistakes-summary", Static), f"{head}  {listing}\n{second}", layout=False)
         self.query_one("#mistakes-table").border_subtitle = f"{len(self.rows):,}"
 
     def _select(self, index: int | None) -> None:

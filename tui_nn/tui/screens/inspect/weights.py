@@ -22,6 +22,7 @@ from textual.widgets import Static
 from ....inspection.data import InspectionData
 from ....inspection.renderers import NEGATIVE, POSITIVE, RENDERER_NAMES
 from ...widgets.digit_grid import DigitGrid
+from ...widgets.static_text import show_text
 from .base import InspectScreen
 
 BAR = "\u2588"
@@ -109,7 +110,8 @@ class WeightsScreen(InspectScreen):
         if self.weights is None:
             grid.show(None)
             box.border_title = "Weights"
-            summary.update("[b $text-warning]No trained network here:[/] the weights need the model.")
+            show_text(summary, "[b $text-warning]No trained network here:[/] the weights need the model.",
+                      layout=False)
             legend.update("")
             votes_widget.update("")
             return
@@ -131,7 +133,7 @@ class WeightsScreen(InspectScreen):
         else:
             box.border_title = f"Unit {self.unit + 1} of {self.n_units}"
             what = f"[b]hidden unit {self.unit + 1} / {self.n_units}[/] of the first layer"
-        summary.update(
+        show_text(summary, layout=False, content=   # two lines high whatever it says
             f"{what}  "
             f"min {w.min():+.3f}  max {w.max():+.3f}  |w| {np.linalg.norm(w):.2f}  "
             f"\n[dim]n/p unit, s scale: {'layer' if self.shared_scale else 'this unit'}, "
