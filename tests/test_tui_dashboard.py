@@ -653,6 +653,33 @@ async def test_pausing_changes_the_footers_p_key_in_place_at_the_same_width():
         await wait_ended(pilot, screen)
 
 
+async def test_a_rebuilt_footer_does_not_restyle_its_new_keys_one_by_one():
+    """The runs filter (/) shows other keys: the footer is rebuilt. Its new keys come styled
+    from their mount, not restyled each after it (twice a key, 3-15 ms each)."""
+    from textual.widgets._footer import FooterKey
+
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: app.screen.query("#runs-filter-input"), what="the runs screen")
+        await pilot.pause()
+        restyled: list = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def recording(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(node for node in nodes if isinstance(node, FooterKey))
+            return update_nodes(nodes, animate)
+        app.stylesheet.update_nodes = recording
+        before = set(app.screen.query(FooterKey))
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: set(app.screen.query(FooterKey)) - before, what="the filter's footer")
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert len(keys) >= 5 and len(restyled) <= 1, (len(keys), restyled)
+
+
 def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
     """The foreground colours in the chart as it renders now."""
     text = chart.render()

@@ -27,6 +27,12 @@ class Footer(TextualFooter):
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 widget.description = self._padded(widget.key, widget.key_display, widget.description)
+                # Its compact setting (the footer's; the palette key keeps its own) and the class
+                # that follows from it, given now: a key mounted with FooterKey's default and then
+                # bound to the footer's restyled itself twice (3-15 ms each, a dozen keys).
+                compact = widget.compact if widget.has_class("-command-palette") else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
             yield widget
 
     def _padded(self, key: str, display: str, description: str) -> str:
