@@ -680,6 +680,26 @@ async def test_a_rebuilt_footer_does_not_restyle_its_new_keys_one_by_one():
         assert len(keys) >= 5 and len(restyled) <= 1, (len(keys), restyled)
 
 
+async def test_a_theme_switch_restyles_what_is_in_view_first_and_the_rest_after():
+    """Rows scrolled out of view are restyled once the frame with the new theme is drawn:
+    afterwards, none keeps the old theme's colours."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = await setup_screen(pilot)
+        await wait_until(pilot, lambda: setup.form_ready, what="the whole form")
+        await pilot.pause()
+        now, later = app._in_view_first(setup)
+        out_of_view = [node for node in later if isinstance(node, Input)]
+        assert out_of_view and setup.query_one("#preset") in now
+        old = {node: node.styles.background for node in out_of_view}
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == LIGHT_THEME
+        assert all(node.styles.background != old[node] for node in out_of_view)
+        await pilot.press("ctrl+t")      # back to dark for the tests after (the theme is saved)
+        await pilot.pause()
+
+
 def drawn_colours(chart: MetricChart) -> set[tuple[int, int, int]]:
     """The foreground colours in the chart as it renders now."""
     text = chart.render()

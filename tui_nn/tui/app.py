@@ -177,13 +177,19 @@ class ScratchnetApp(KeysInOrder, App[None]):
         """Textual's refresh (a theme switch) restyles every screen of the stack at once;
         here only the screens in view are, and a covered one when it comes back
         (``_restyle_if_stale``). Restyling the setup form under a running training took
-        most of a theme switch: 1-2 ms a widget, and the form has over 200."""
+        most of a theme switch: 1-2 ms a widget, and the form has over 200. Of the current
+        screen, what is on the terminal is restyled first, the rest (rows scrolled out of
+        view, hidden ones) once that frame is drawn."""
         stylesheet = self.stylesheet
         stylesheet.set_variables(self.get_css_variables())
         stylesheet.reparse()
-        self._restyle(self, animate)        # the app and the current screen
         if not self._screen_stack:
+            self._restyle(self, animate)
             return
+        now, later = self._in_view_first(self.screen)
+        self._restyle_nodes(now, animate)   # the app and what the current screen shows
+        if later:
+            self.call_after_refresh(self._restyle_nodes, later, animate)
         background = self._screens_seen_through()
         for screen in background:
             self._restyle(screen, animate)
@@ -199,6 +205,23 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.stylesheet.update(node, animate=animate)
         if isinstance(node, Screen):
             node._css_update_count = self._css_update_count
+
+    def _restyle_nodes(self, nodes: list, animate: bool) -> None:
+        """Apply the stylesheet to each of ``nodes`` still in the app, one refresh a widget."""
+        with one_refresh_per_widget():
+            self.stylesheet.update_nodes([node for node in nodes if node.is_attached], animate=animate)
+
+    def _in_view_first(self, screen: Screen) -> tuple[list, list]:
+        """(the app, ``screen`` and its widgets on the terminal now; the others under it)."""
+        area = screen.region
+        now: list = [self]
+        later: list = []
+        for node in screen.walk_children(with_self=True):
+            if node is screen or node.region.overlaps(area):
+                now.append(node)
+            else:
+                later.append(node)
+        return now, later
 
     def _screens_seen_through(self) -> list[Screen]:
         """The screens under the current one that show through it (a dimmed dialog over a
