@@ -300,6 +300,13 @@ def open_runs_on_finished(pane: Pane, timeout: float) -> None:
     pane.settle()
 
 
+def to_first_image(pane: Pane) -> None:
+    """Home in the mistakes list, unmeasured: the screen remembers its image and order across
+    rounds, and after a round's sort the image may be the list's last, where j moves nothing."""
+    pane.keys("Home")
+    pane.settle()
+
+
 def open_inspection(pane: Pane, timeout: float) -> bool:
     pane.keys("i")
     waited, _ = pane.wait(footer_shows("Keys"), timeout * 4)
@@ -441,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             open_runs_on_finished(pane, args.timeout)
             if open_inspection(pane, args.timeout):
                 for _ in range(args.rounds):
+                    to_first_image(pane)
                     idle.run(pane, inspect_steps(), settle=True)
             leave_to(pane, "Start training", args.timeout)
 
@@ -461,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             open_runs_on_finished(pane, args.timeout)
             if open_inspection(pane, args.timeout):
                 for _ in range(args.rounds):
+                    to_first_image(pane)
                     busy.run(pane, inspect_steps(), settle=True)
             pane.stop()
         finally:
