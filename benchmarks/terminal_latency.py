@@ -245,8 +245,8 @@ def runs_steps() -> list[Step]:
 
 
 def inspect_steps() -> list[Step]:
-    return [Step("inspect r (render)", "r"), Step("inspect s (sort)", "s"),
-            Step("inspect j (next)", "j"), Step("inspect k (previous)", "k"),
+    return [Step("inspect r (render)", "r"), Step("inspect j (next)", "j"), Step("inspect k (previous)", "k"),
+            Step("inspect s (sort)", "s"),
             Step("inspect ? (keys)", "?"), Step("inspect esc (close keys)", "Escape"),
             Step("inspect 2 (confusion)", "2"), Step("inspect 3 (draw)", "3"),
             Step("inspect 4 (weights)", "4"), Step("inspect 1 (mistakes)", "1")]
@@ -301,8 +301,9 @@ def open_runs_on_finished(pane: Pane, timeout: float) -> None:
 
 
 def to_first_image(pane: Pane) -> None:
-    """Home in the mistakes list, unmeasured: the screen remembers its image and order across
-    rounds, and after a round's sort the image may be the list's last, where j moves nothing."""
+    """Home in the mistakes list, unmeasured, so that j has a row to move to: the screen keeps
+    its image across a sort (the most confident first becomes the last of "least confident
+    first") and across rounds."""
     pane.keys("Home")
     pane.settle()
 
