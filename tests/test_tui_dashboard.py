@@ -579,6 +579,19 @@ async def test_a_screen_covered_during_a_theme_switch_has_the_new_theme_when_sho
         await pilot.pause()
 
 
+def record_restyles(app, kind: type) -> list:
+    """The nodes of ``kind`` the app's stylesheet restyles from now on (a list that grows)."""
+    restyled: list = []
+    update_nodes = app.stylesheet.update_nodes
+
+    def recording(nodes, animate=False):
+        nodes = list(nodes)
+        restyled.extend(node for node in nodes if isinstance(node, kind))
+        return update_nodes(nodes, animate)
+    app.stylesheet.update_nodes = recording
+    return restyled
+
+
 async def test_a_screen_is_not_restyled_whole_when_first_shown_only_when_shown_again():
     """Textual restyles a screen's whole tree each time it is pushed; the first time it had
     just been styled widget by widget as it mounted (``StyledAtMount``), so that one is
@@ -586,14 +599,7 @@ async def test_a_screen_is_not_restyled_whole_when_first_shown_only_when_shown_a
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await setup_screen(pilot)
-        restyled: list = []
-        update_nodes = app.stylesheet.update_nodes
-
-        def recording(nodes, animate=False):
-            nodes = list(nodes)
-            restyled.extend(node for node in nodes if isinstance(node, HelpScreen))
-            return update_nodes(nodes, animate)
-        app.stylesheet.update_nodes = recording
+        restyled = record_restyles(app, HelpScreen)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         await pilot.pause()
@@ -664,14 +670,7 @@ async def test_a_rebuilt_footer_does_not_restyle_its_new_keys_one_by_one():
         await pilot.press("f2")
         await wait_until(pilot, lambda: app.screen.query("#runs-filter-input"), what="the runs screen")
         await pilot.pause()
-        restyled: list = []
-        update_nodes = app.stylesheet.update_nodes
-
-        def recording(nodes, animate=False):
-            nodes = list(nodes)
-            restyled.extend(node for node in nodes if isinstance(node, FooterKey))
-            return update_nodes(nodes, animate)
-        app.stylesheet.update_nodes = recording
+        restyled = record_restyles(app, FooterKey)
         before = set(app.screen.query(FooterKey))
         await pilot.press("slash")
         await wait_until(pilot, lambda: set(app.screen.query(FooterKey)) - before, what="the filter's footer")
