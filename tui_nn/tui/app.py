@@ -187,6 +187,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self._restyle(self, animate)
             return
         now, later = self._in_view_first(self.screen)
+        if len(later) < len(now):   # a second pass is worth it where most is out of view only
+            now, later = now + later, []
         self._restyle_nodes(now, animate)   # the app and what the current screen shows
         if later:
             self.call_after_refresh(self._restyle_nodes, later, animate)
