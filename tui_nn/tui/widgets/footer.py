@@ -26,7 +26,7 @@ class Footer(TextualFooter):
     def compose(self):
         for widget in super().compose():
             if isinstance(widget, FooterKey):
-                widget.description = self._padded(widget.key, widget.key_display, widget.description)
+                widget.description = self._padded(widget.key, widget.description)
                 # Its compact setting (the footer's; the palette key keeps its own) and the class
                 # that follows from it, given now: a key mounted with FooterKey's default and then
                 # bound to the footer's restyled itself twice (3-15 ms each, a dozen keys).
@@ -35,7 +35,7 @@ class Footer(TextualFooter):
                 widget.set_class(compact, "-compact", update=False)
             yield widget
 
-    def _padded(self, key: str, display: str, description: str) -> str:
+    def _padded(self, key: str, description: str) -> str:
         """``description`` with spaces to the width of the widest shown binding of ``key``
         on this screen, so that the key keeps its width whichever of them it shows."""
         if not description:
@@ -92,15 +92,15 @@ class Footer(TextualFooter):
         if keys is None or len(keys) != len(widgets) or any(w.key != k[0] for w, k in zip(widgets, keys)):
             return False
         for widget, (key, display, description, action, disabled, tooltip) in zip(widgets, keys):
-            description = self._padded(key, display, description)
+            description = self._padded(key, description)
             if (widget.key_display, widget.description, widget.action, widget._disabled) == (
                     display, description, action, disabled) and widget.tooltip == (tooltip or None):
                 continue
             widget.action = action   # p: "pause" while running, "resume" while paused
-            wider = cell_len(display) + cell_len(description) != cell_len(widget.key_display) + cell_len(widget.description)
+            resized = cell_len(display) + cell_len(description) != cell_len(widget.key_display) + cell_len(widget.description)
             widget.key_display, widget.description = display, description
             widget._disabled = disabled            # read by FooterKey on a click
             widget.set_class(disabled, "-disabled")
             widget.tooltip = tooltip or None
-            widget.refresh(layout=wider)
+            widget.refresh(layout=resized)
         return True
