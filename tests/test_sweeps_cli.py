@@ -156,13 +156,13 @@ def test_kill_9_of_the_owner_then_resume_completes_the_count_with_nothing_run_tw
 def test_the_sweep_command_starts_its_workers_fork_server_before_its_own_imports(tmp_path):
     """The server's imports then overlap the command line's (NumPy, the field registry); the
     owner's trace says when: before the sweep's run (whose workers it then forks at once)."""
-    from tui_nn.entry import _command_of
+    from tui_nn.cli.main import split_command
     from tui_nn.sweeps.workers import TRACE_ENV
 
-    assert _command_of(["--data-dir", "d", "--runs-dir", "r", "sweep", "--workers", "2"]) == (
+    assert split_command(["--data-dir", "d", "--runs-dir", "r", "sweep", "--workers", "2"]) == (
         "sweep", ["--workers", "2"])
-    assert _command_of(["--data-dir", "sweep", "train"]) == ("train", [])
-    assert _command_of(["--version"]) == (None, [])
+    assert split_command(["--data-dir", "sweep", "train"]) == ("train", [])
+    assert split_command(["--version"]) == (None, [])
     trace = tmp_path / "trace.log"
     proc = cli("--runs-dir", str(tmp_path), "sweep", *TINY, "--space", "lr=log:1e-3:1e-2", "--trials", "2",
                "--workers", "2", "--name", "early", env={TRACE_ENV: str(trace)})

@@ -20,26 +20,12 @@ def _serve_dashboard(command: str, *, host: str, port: int) -> int:
     return serve_dashboard(command, host=host, port=port)
 
 
-# Top-level options that take a value, so the command after them can be found
-_TOP_VALUES = ("--data-dir", "--runs-dir")
-
-
-def _command_of(argv: list[str]) -> tuple[str | None, list[str]]:
-    """(the subcommand, the words after it), read without the parser (which imports NumPy)."""
-    words = iter(argv)
-    for word in words:
-        if word in _TOP_VALUES:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word, list(words)
-    return None, []
-
-
 def _early_sweep_workers(argv: list[str]) -> None:
     """For ``sweep`` with local workers (no ``--cluster``), start their fork server first: its
     imports (0.4-1 s) then overlap this process's own instead of following them. A guess from
     the words alone: a wrong one costs a server nobody uses, which ends with this process."""
-    command, rest = _command_of(argv)
+    from .cli.main import split_command     # light: argparse, no command's module
+    command, rest = split_command(argv)
     if command != "sweep" or any(w in ("-h", "--help") or w.split("=", 1)[0] == "--cluster" for w in rest):
         return
     from .sweeps.workers import start_fork_server

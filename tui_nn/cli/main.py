@@ -63,16 +63,17 @@ def build_parser(command: str | None = None) -> Parser:
     return parser
 
 
-def command_word(argv: list[str]) -> str | None:
-    """The command ``argv`` names, if only top-level options with their values stand before
-    it; else None (``--help``, ``--version``, an unknown word: the full parser answers)."""
+def split_command(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(the command ``argv`` names, the words after it), read without any parser, if only
+    top-level options with their values stand before it; else (None, []): ``--help``,
+    ``--version`` or an unknown word, which the full parser answers."""
     words = iter(argv)
     for word in words:
         if word in ("--data-dir", "--runs-dir"):
             next(words, None)
         elif word.split("=", 1)[0] not in ("--data-dir", "--runs-dir"):
-            return word if word in COMMAND_MODULES else None
-    return None
+            return (word, list(words)) if word in COMMAND_MODULES else (None, [])
+    return None, []
 
 
 def main(argv: list[str] | None = None, *,
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None, *,
     argv = sys.argv[1:] if argv is None else list(argv)
     args = dashboard_args(argv) if dashboard is not None else None
     if args is None:
-        args = build_parser(command_word(argv)).parse_args(argv)
+        args = build_parser(split_command(argv)[0]).parse_args(argv)
     data_dir = data_dir_of(args)
     if data_dir is not None and not data_dir.strip():
         return fail("--data-dir: must not be empty")

@@ -203,8 +203,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
 
     def _restyle(self, node, animate: bool) -> None:
         """Apply the stylesheet to ``node`` and everything under it, one refresh a widget."""
-        with one_refresh_per_widget():
-            self.stylesheet.update(node, animate=animate)
+        self._restyle_nodes(list(node.walk_children(with_self=True)), animate)
         if isinstance(node, Screen):
             node._css_update_count = self._css_update_count
 
