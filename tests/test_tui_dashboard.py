@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui_nn.training.events import BatchProgress, EpochEnded, RunEnded, Stopped
@@ -579,6 +580,87 @@ async def test_a_screen_covered_during_a_theme_switch_has_the_new_theme_when_sho
         await pilot.pause()
 
 
+def rules_of(stylesheet) -> list:
+    """What a stylesheet's rules say, comparable between stylesheets."""
+    return [(rule.selectors, str(rule.styles.get_rules())) for rule in stylesheet.rules]
+
+
+def record_parses(stylesheet) -> list:
+    """The CSS sources Textual's own parser parses from now on (a list that grows)."""
+    from textual.css.stylesheet import Stylesheet
+
+    parsed: list = []
+    base_parse = Stylesheet._parse_rules
+
+    def recording(self, css, read_from, *args, **kwargs):
+        parsed.append(read_from)
+        return base_parse(self, css, read_from, *args, **kwargs)
+    Stylesheet._parse_rules = recording
+    return parsed
+
+
+async def test_a_theme_switch_parses_no_css_once_the_other_theme_was_parsed_ahead():
+    """After the first frame, the other theme's rules are parsed while the app is idle
+    (``styles/theme_rules.py``): ctrl+t then, and back, parse nothing, and the rules in use
+    are those Textual's own parse gives for that theme. After the switch, a new source (the
+    command palette's widgets) is parsed alone, not with every other source again."""
+    from textual.css.stylesheet import Stylesheet
+
+    app = ScratchnetApp()
+    base_parse = Stylesheet._parse_rules
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await setup_screen(pilot)
+            other = app.stylesheet._rules_by_variables
+            await wait_until(pilot, lambda: len(other) == 2 and all(
+                len(kept) >= len(app.stylesheet.source) for kept in other.values()), what="the parse ahead")
+            dark_rules = rules_of(app.stylesheet)
+            parsed = record_parses(app.stylesheet)
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert app.theme == LIGHT_THEME and parsed == []
+
+            fresh = Stylesheet(variables=app.get_css_variables())
+            fresh.source = dict(app.stylesheet.source)
+            fresh.parse()
+            assert rules_of(app.stylesheet) == rules_of(fresh) != dark_rules
+
+            del parsed[:]   # the check's own parse
+            sources = set(app.stylesheet.source)
+            await pilot.press("ctrl+p")
+            await wait_until(pilot, lambda: set(app.stylesheet.source) - sources, what="the palette's CSS")
+            await pilot.pause()
+            new = set(app.stylesheet.source) - sources
+            assert parsed and set(parsed) <= new, (parsed, new)
+            await pilot.press("escape")
+            await pilot.pause()
+            del parsed[:]
+            await pilot.press("ctrl+t")      # back to dark for the tests after (the theme is saved)
+            await pilot.pause()
+            assert app.theme == DARK_THEME and set(parsed) <= new
+    finally:
+        Stylesheet._parse_rules = base_parse
+
+
+def test_invalid_css_is_still_refused_and_the_rules_in_use_are_kept():
+    from textual.css.stylesheet import StylesheetParseError
+
+    from tui_nn.tui.styles.theme_rules import ThemeRulesStylesheet
+
+    stylesheet = ThemeRulesStylesheet(variables={"accent": "red"})
+    stylesheet.add_source("Static { color: $accent; }", read_from=("a.tcss", ""))
+    stylesheet.parse()
+    before = rules_of(stylesheet)
+    stylesheet.add_source("Static { color: nonsense-colour; }", read_from=("b.tcss", ""))
+    with pytest.raises(StylesheetParseError):
+        stylesheet.reparse()
+    assert rules_of(stylesheet) == before
+    stylesheet.set_variables({"accent": "blue"})
+    del stylesheet.source[("b.tcss", "")]
+    stylesheet.reparse()
+    assert rules_of(stylesheet) != before and "0, 0, 255" in str(rules_of(stylesheet))
+
+
 def record_restyles(app, kind: type) -> list:
     """The nodes of ``kind`` the app's stylesheet restyles from now on (a list that grows)."""
     restyled: list = []
@@ -592,26 +674,42 @@ def record_restyles(app, kind: type) -> list:
     return restyled
 
 
-async def test_a_screen_is_not_restyled_whole_when_first_shown_only_when_shown_again():
-    """Textual restyles a screen's whole tree each time it is pushed; the first time it had
-    just been styled widget by widget as it mounted (``StyledAtMount``), so that one is
-    skipped. Pushed again (help is kept between openings), it is restyled as Textual does."""
+async def test_a_screen_shown_again_is_restyled_only_if_the_apps_styles_changed_meanwhile():
+    """Textual restyles a screen's whole tree each time it is pushed. The first time, it had
+    just been styled widget by widget as it mounted; later, only the app's own state (its
+    classes, pseudo-classes, theme) can have changed while it was covered
+    (``StyledAtMount``). Help is kept between openings: shown again as it was, it is not
+    restyled; shown after the terminal crossed a size class, it is, once."""
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await setup_screen(pilot)
         restyled = record_restyles(app, HelpScreen)
-        await pilot.press("f1")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-        await pilot.pause()
-        help_screen = app.screen
+
+        async def open_and_close_help():
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            await pilot.pause()
+            shown = app.screen
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+            await pilot.pause()
+            return shown
+
+        help_screen = await open_and_close_help()
         assert not restyled
         assert help_screen.styles.background.a == 1       # its stylesheet applied all the same (opaque)
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
-        await pilot.press("f1")
-        await wait_until(pilot, lambda: app.screen is help_screen, what="help again")
+        assert await open_and_close_help() is help_screen
+        assert not restyled
+        assert not app.has_class("-short")
+        await pilot.resize_terminal(80, 20)                # the app takes its -short class
         await pilot.pause()
+        assert app.has_class("-short")
+        await open_and_close_help()
         assert restyled == [help_screen]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await open_and_close_help()
+        assert restyled == [help_screen, help_screen]
 
 
 async def test_garbage_collection_paused_for_the_start_resumes_at_the_first_frame():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import statistics
 from contextlib import contextmanager
-from weakref import WeakSet
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events, work
@@ -31,8 +30,10 @@ from .commands import screen_commands
 from .key_order import KeysInOrder
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
+from .screens.styled_at_mount import StyledAtMount, app_style_state
 from .settings import Settings, speed_key
 from .styles import NARROW_BELOW, SHORT_BELOW, css_path, stylesheets
+from .styles.theme_rules import ThemeRulesStylesheet
 from .widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
         ``data_dir`` is where downloaded datasets are cached, ``runs_dir`` where runs are
         recorded (None: the defaults)."""
         super().__init__()
+        # Before any CSS is read (that happens as the app starts running).
+        self.stylesheet = ThemeRulesStylesheet(variables=self.get_css_variables())
         self._init_key_order()
         self.data_dir = data_dir
         self.settings = settings or Settings()
@@ -122,7 +125,6 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
         self.sweep_screen = None
         self.sweep_worker: Worker | None = None
-        self._stale_styles: WeakSet[Screen] = WeakSet()   # covered during a theme switch
 
     @property
     def run_store(self) -> RunStore:
@@ -171,6 +173,22 @@ class ScratchnetApp(KeysInOrder, App[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        self._parse_ahead(LIGHT_THEME if self.current_theme.dark else DARK_THEME)
+
+    def _parse_ahead(self, theme_name: str) -> None:
+        """Parse the stylesheet for ``theme_name`` while the app is idle, a source between
+        two rounds of messages (up to 20 ms each), so that ctrl+t finds it parsed."""
+        theme = self.get_theme(theme_name)
+        if theme is None or not isinstance(self.stylesheet, ThemeRulesStylesheet):
+            return
+        # What App.get_css_variables gives once that theme is the app's
+        variables = {**self.get_theme_variable_defaults(), **theme.to_color_system().generate(), **theme.variables}
+        steps = self.stylesheet.parse_ahead(variables)
+
+        def step() -> None:
+            if next(steps, False) is not False:
+                self.set_timer(0.001, step)
+        self.set_timer(0.001, step)
 
     # ------------------------------------------------------- styles, lazily
     def refresh_css(self, animate: bool = True) -> None:
@@ -192,20 +210,20 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self._restyle_nodes(now, animate)   # the app and what the current screen shows
         if later:
             self.call_after_refresh(self._restyle_nodes, later, animate)
-        background = self._screens_seen_through()
-        for screen in background:
+        for screen in self._screens_seen_through():
             self._restyle(screen, animate)
         current = self.screen
         if current.is_mounted:
             current._refresh_layout(self.size)
             current._css_update_count = self._css_update_count
-        self._stale_styles.update(s for s in self._screen_stack[:-1] if s not in background)
 
     def _restyle(self, node, animate: bool) -> None:
         """Apply the stylesheet to ``node`` and everything under it, one refresh a widget."""
         self._restyle_nodes(list(node.walk_children(with_self=True)), animate)
         if isinstance(node, Screen):
             node._css_update_count = self._css_update_count
+            if isinstance(node, StyledAtMount) and node.styled_for is not None:
+                node.styled_for = app_style_state(self)
 
     def _restyle_nodes(self, nodes: list, animate: bool) -> None:
         """Apply the stylesheet to each of ``nodes`` still in the app, one refresh a widget."""
@@ -237,11 +255,11 @@ class ScratchnetApp(KeysInOrder, App[None]):
         return seen
 
     def _restyle_if_stale(self, screen: Screen) -> None:
-        """A screen shown again after a theme switch it was covered for gets its styles now."""
-        if screen in self._stale_styles:
-            self._stale_styles.discard(screen)
-            if screen.is_mounted:
-                self._restyle(screen, animate=False)
+        """A screen shown again after the app's styles changed while it was covered (a theme
+        switch, the terminal resized past a size class) gets its styles now; one shown again
+        with nothing changed is not restyled (``screens/styled_at_mount.py``)."""
+        if isinstance(screen, StyledAtMount) and screen.styles_are_stale() and screen.is_mounted:
+            self._restyle(screen, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App's own, which is what updates ``self.size``:

@@ -1,24 +1,41 @@
-"""A screen's first showing without a second styling of every widget on it."""
+"""A screen shown without a restyle of every widget on it, unless the app's styles changed."""
 
 from __future__ import annotations
 
 from textual import events
 
 
+def app_style_state(app) -> tuple:
+    """What of the app the stylesheet reads beyond each widget's own state: the app's
+    classes (the size classes, -few-colours), its pseudo-classes (focus, blur, dark, light),
+    and the CSS generation, which a theme switch moves on."""
+    return frozenset(app.classes), frozenset(app.get_pseudo_classes()), app._css_update_count
+
+
 class StyledAtMount:
     """Mixed into every screen of the app (before Textual's Screen or ModalScreen).
 
     Textual restyles a screen's whole tree each time it is shown, in case the app's styles
-    changed while it was covered. The first time, right after it mounted, every widget was
-    styled as it mounted: the restyle doubled a screen's first opening (0.1 s for the
-    setup form). Later showings keep Textual's restyle; a theme switch made while a screen
-    was covered is handled by the app (``ScratchnetApp.refresh_css``)."""
+    changed while it was covered: for the training screen, 30-40 ms of every Escape that
+    closed something over it. A widget's own changes (classes, focus, hover) restyle it
+    wherever it is, covered or not; only the app's state (``app_style_state``) reaches a
+    covered screen late. So a screen is restyled on showing only if that state moved since
+    it was covered; the app does it (``ScratchnetApp._restyle_if_stale``). The first showing
+    never is: every widget was styled as it mounted, just before."""
 
-    _shown_before = False
+    styled_for: tuple | None = None    # app_style_state when last known styled; None: not yet shown
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler of the same event (Textual calls one handler
         # per class of the MRO, the subclass's first).
-        if not self._shown_before:
-            self._shown_before = True
-            event.refresh_styles = False
+        event.refresh_styles = False
+        if self.styled_for is None:
+            self.styled_for = app_style_state(self.app)
+
+    def _on_screen_suspend(self, event: events.ScreenSuspend) -> None:
+        # While it was the current screen, every change of the app's state restyled it.
+        self.styled_for = app_style_state(self.app)
+
+    def styles_are_stale(self) -> bool:
+        """Whether the app's styles changed since this screen was last styled."""
+        return self.styled_for is not None and self.styled_for != app_style_state(self.app)
