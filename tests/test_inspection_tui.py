@@ -337,3 +337,27 @@ async def test_fashion_class_names_and_the_confidence_fit_at_80_columns(data):
         assert cells <= words, cells - words                        # whole words, never "T-shi"
         bars = str(screen.query_one("#mistakes-bars", ProbabilityBars).render())
         assert all(word in bars for word in words), bars
+
+
+async def test_a_screen_covered_by_an_opaque_one_takes_the_new_size_when_shown_again(data):
+    """Only the screens in view follow a resize at once (under an opaque dialog nothing is
+    drawn, ``ScratchnetApp._background_screens``); the covered one catches up when shown."""
+    from tui_nn.tui.app import ScratchnetApp
+    from tui_nn.tui.screens.help import HelpScreen
+
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(MistakesScreen(data))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MistakesScreen) and not screen.has_class("-wide")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app._background_screens == []
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.has_class("-wide")
+        assert screen.size == app.size

@@ -902,3 +902,63 @@ async def test_focus_shows_without_colour(monkeypatch):
         await pilot.press("tab")
         await pilot.pause()
         assert "reverse" not in str(field.styles.text_style)       # only the focused field
+
+
+async def test_nothing_is_drawn_while_help_covers_a_training_run():
+    """Help is opaque: the training screen under it neither redraws nor makes the terminal
+    repaint (Textual's own list of background screens held it, and every redraw under help
+    repainted the whole terminal, 10 times a second). Closing help shows the epochs that
+    ended meanwhile."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.batch > 0, what="batches to report progress")
+        try:
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            await pilot.pause(0.3)
+            table = screen.query_one("#history", DataTable)
+            frames: list = []
+            display = app._display
+            app._display = lambda shown, renderable: (frames.append(shown), display(shown, renderable))[1]
+            shown_rows = table.row_count
+            await pilot.pause(1.0)
+            del app._display
+            epochs = len(screen.rows)
+            assert epochs > shown_rows and table.row_count == shown_rows   # the run went on, unseen
+            assert len(frames) <= 1, frames
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is screen, what="the training screen")
+            await pilot.pause()
+            assert table.row_count >= epochs
+        finally:   # a live run left behind would keep the test process waiting for it
+            if app.screen is not screen:
+                await pilot.press("escape")
+            await pilot.press("s")
+            await wait_ended(pilot, screen)
+
+
+async def test_full_collections_wait_for_a_quiet_moment_and_python_gets_them_back_after():
+    """While the app runs, Python's own full collections are off; the app's collector runs
+    one when due and no key came for a while, never right after a key."""
+    import gc
+
+    from tui_nn.tui import idle_collection
+
+    thresholds = gc.get_threshold()
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await setup_screen(pilot)
+        collector = app._collector
+        assert gc.get_threshold()[2] == idle_collection.NEVER
+        collector._last_full -= idle_collection.AT_MOST_EVERY          # long ago
+        for _ in range(idle_collection.MIDDLE_COLLECTIONS):
+            gc.collect(1)
+        assert collector.due()
+        full = gc.get_stats()[2]["collections"]
+        await pilot.press("f1")                                        # a key just came
+        assert not collector.check() and gc.get_stats()[2]["collections"] == full
+        app.last_key_at -= idle_collection.QUIET_FOR
+        assert collector.check() and gc.get_stats()[2]["collections"] == full + 1
+        assert not collector.due()
+    assert gc.get_threshold() == thresholds

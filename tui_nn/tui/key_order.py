@@ -85,9 +85,11 @@ class KeysInOrder:
         self._key_number = 0
         self._key_in_flight = False
         self._give_up_timer = None
+        self.last_key_at = time.monotonic()   # when the last key came (idle_collection.py)
 
     async def on_event(self, event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self.last_key_at = time.monotonic()
             if self._key_in_flight:
                 self._held_keys.append(event)
                 return

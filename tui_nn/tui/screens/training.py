@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from ...datasets import Dataset
@@ -31,6 +31,7 @@ from ..widgets.charts import MetricChart, change_position
 from ..widgets.footer import Footer
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
+from .in_view import is_in_view
 from .styled_at_mount import StyledAtMount
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
@@ -294,8 +295,8 @@ class TrainingScreen(StyledAtMount, Screen):
         view = self.view
         if not (self._dirty or view.state.live):
             return
-        if self.app.screen is not self and not isinstance(self.app.screen, ModalScreen):
-            return   # covered by another screen (runs, inspection): drawn again on resume
+        if not is_in_view(self):
+            return   # covered by another screen (runs, inspection, help): drawn again on resume
         self._dirty = False
         self.query_one("#status", StatusPanel).show(view)
         if view.state.ended:
