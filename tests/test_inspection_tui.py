@@ -297,6 +297,17 @@ async def test_jumps_keys_and_escape(data):
         assert isinstance(app.screen, InspectKeysScreen)
         text = str(app.screen.query_one("#inspect-keys-text").render())
         assert "Cycle the order" in text and "Filter by the next true class" in text
+        keys = app.screen
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")                      # the same dialog, kept
+        await pilot.pause()
+        assert app.screen is keys
+        await pilot.press("escape")
+        await pilot.press("2", "question_mark")                 # another screen's own keys
+        await pilot.pause()
+        assert isinstance(app.screen, InspectKeysScreen) and app.screen is not keys
+        assert "Cycle the order" not in str(app.screen.query_one("#inspect-keys-text").render())
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()

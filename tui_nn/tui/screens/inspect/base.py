@@ -119,7 +119,12 @@ class InspectScreen(StyledAtMount, Screen):
         self.app.pop_screen()
 
     def action_keys(self) -> None:
-        self.app.push_screen(InspectKeysScreen(self))
+        # Kept (installed) once per kind of screen, as its text depends on the kind alone:
+        # composing it again was most of each opening.
+        name = f"inspect-keys-{type(self).__module__}.{type(self).__qualname__}"
+        if not self.app.is_screen_installed(name):
+            self.app.install_screen(InspectKeysScreen(type(self)), name)
+        self.app.push_screen(name)
 
     def action_jump(self, key: str, **kwargs) -> None:
         if key == self.SCREEN_KEY and not kwargs:
@@ -134,12 +139,12 @@ class InspectScreen(StyledAtMount, Screen):
 
 
 class InspectKeysScreen(StyledAtMount, ModalScreen[None]):
-    """Every key of one inspection screen, read from its bindings."""
+    """Every key of one kind of inspection screen, read from its bindings."""
 
     CSS_PATH = css_path("inspect.tcss")
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close", id="close-inspect-keys")]
 
-    def __init__(self, screen: InspectScreen) -> None:
+    def __init__(self, screen: type[InspectScreen]) -> None:
         super().__init__()
         self.for_screen = screen
 
@@ -151,7 +156,7 @@ class InspectKeysScreen(StyledAtMount, ModalScreen[None]):
 
     def _text(self) -> str:
         lines = [f"[b $text-accent]{self.for_screen.TAB_LABEL}[/]"]
-        entries = key_lines(self.app, screen_bindings(type(self.for_screen))) + list(self.for_screen.WIDGET_KEYS)
+        entries = key_lines(self.app, screen_bindings(self.for_screen)) + list(self.for_screen.WIDGET_KEYS)
         for keys, text in entries:
             lines.append(f"  [b]{escape(keys):<14}[/] {escape(text)}")
         return "\n".join(lines)
