@@ -372,3 +372,70 @@ async def test_a_screen_covered_by_an_opaque_one_takes_the_new_size_when_shown_a
         await pilot.pause()
         assert app.screen is screen and screen.has_class("-wide")
         assert screen.size == app.size
+
+
+async def test_the_number_keys_show_kept_screens_that_take_up_what_changed_meanwhile(data):
+    """Each screen a number key opens is built once per inspected run and shown again after
+    (building the list of mistakes again was most of each move). Shown again, it takes up
+    what another screen changed: the renderer, and the filters a confusion cell set."""
+    cm = data.outcomes.confusion()
+    app = InspectHost(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        confusion = app.screen
+        await pilot.press("1")
+        await pilot.pause()
+        mistakes = app.screen
+        assert isinstance(mistakes, MistakesScreen) and (mistakes.true, mistakes.predicted) == (None, None)
+        await pilot.press("r")                                   # another renderer, chosen here
+        await pilot.pause()
+        chosen = mistakes.renderer
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen is confusion                           # the same screen, not a new one
+        grid = confusion.query_one(ConfusionGrid)
+        t, p = grid.cursor
+        await pilot.press("enter")                               # the list of one cell, over it
+        await pilot.pause()
+        filtered = app.screen
+        assert isinstance(filtered, MistakesScreen) and filtered is not mistakes
+        assert len(filtered.rows) == cm[t, p] and filtered.renderer == chosen
+        await pilot.press("escape", "1")
+        await pilot.pause()
+        assert app.screen is mistakes                            # kept, and now filtered the same way
+        assert (mistakes.true, mistakes.predicted) == (t, p) and len(mistakes.rows) == cm[t, p]
+        assert mistakes.query_one(ImageTable).row_count == cm[t, p]
+        await pilot.press("x")                                   # clear the filters: every mistake
+        await pilot.pause()
+        assert len(mistakes.rows) == data.outcomes.n_wrong
+        await pilot.press("3", "r")
+        await pilot.pause()
+        drawn = app.screen.renderer
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.screen is mistakes and mistakes.renderer == drawn   # the draw screen's choice
+
+
+async def test_inspecting_another_run_lets_the_kept_screens_of_the_first_go(data, inspection_model):
+    from tui_nn.tui.app import ScratchnetApp
+    from tui_nn.tui.screens.inspect.base import _kept_name
+
+    network, dataset = inspection_model
+    other = inspection_data_from(network, dataset)
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app._show_inspection(data)
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.is_screen_installed(_kept_name("mistakes", data))
+        assert app.is_screen_installed(_kept_name("confusion", data))
+        await pilot.press("escape")
+        await pilot.pause()
+        app._show_inspection(other)
+        await pilot.pause()
+        assert isinstance(app.screen, MistakesScreen) and app.screen.data is other
+        assert not app.is_screen_installed(_kept_name("mistakes", data))
+        assert not app.is_screen_installed(_kept_name("confusion", data))

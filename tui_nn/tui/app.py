@@ -123,6 +123,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self._runs_dir = runs_dir
         self._run_store: RunStore | None = None
         self._inspection = None       # InspectionData of the last ended run, built on demand
+        self._kept_inspection = None  # the InspectionData whose inspection screens are kept
         self._asking_to_quit = False  # the "Quit?" question is showing
         self.sweep = None             # the sweep this app owns (tui_nn.sweeps.Sweep), if any
         self.sweep_screen = None
@@ -352,7 +353,6 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def open_inspection(self) -> None:
         """The misclassification browser (and its sibling screens) on the ended run."""
         from ..inspection import inspection_data_from
-        from .screens.inspect import MistakesScreen
 
         if self.runner is None or self.training_active:
             self.notify("Inspection opens once the run has ended.", severity="warning")
@@ -363,7 +363,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
                 self.notify(f"{dataset.name} has no test images to inspect.", severity="warning")
                 return
             self._inspection = inspection_data_from(self.runner.network, dataset)
-        self.push_screen(MistakesScreen(self._inspection))
+        self._show_inspection(self._inspection)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False, description="training")
     def _train(self, runner: RunProcess) -> RunResult:
@@ -579,8 +579,14 @@ class ScratchnetApp(KeysInOrder, App[None]):
             self.call_from_thread(self._start_from_runs, config, dataset, None, store, branch={"path": path, **branch})
 
     def _show_inspection(self, data) -> None:
-        from .screens.inspect import MistakesScreen
-        self.push_screen(MistakesScreen(data))
+        """The mistakes list of ``data``; the inspection screens are kept per data, and those
+        of the data inspected before are let go."""
+        from .screens.inspect import forget_kept_screens, kept_screen
+
+        if self._kept_inspection is not None and self._kept_inspection is not data:
+            forget_kept_screens(self, self._kept_inspection)
+        self._kept_inspection = data
+        self.push_screen(kept_screen(self, "mistakes", data))
 
     def _back_to_setup(self) -> SetupScreen:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SetupScreen):

@@ -10,7 +10,7 @@ the base class, so a number key or a tab opens the screen it names.
 from __future__ import annotations
 
 from ....inspection.data import InspectionData
-from .base import InspectKeysScreen, InspectScreen
+from .base import InspectKeysScreen, InspectScreen, forget_kept_screens, kept_screen
 from .confusion import ConfusionScreen
 from .draw import DrawScreen
 from .mistakes import MistakesScreen
@@ -31,4 +31,4 @@ def make_inspect_screen(key: str, data: InspectionData, **kwargs) -> InspectScre
 
 
 __all__ = ["INSPECT_SCREENS", "ConfusionScreen", "DrawScreen", "InspectKeysScreen", "InspectScreen",
-           "MistakesScreen", "WeightsScreen", "make_inspect_screen"]
+           "MistakesScreen", "WeightsScreen", "forget_kept_screens", "kept_screen", "make_inspect_screen"]

@@ -7,13 +7,19 @@ back to where inspection began; the one exception is Enter on a confusion-matrix
 which pushes the filtered list over the matrix, so escape returns to the matrix.
 What the user chose (list position, renderer, drawing, unit) lives in
 ``InspectionData.view`` and survives the moves.
+
+The screens a number key opens are kept (installed in the app), one of each per
+``InspectionData``: building one again was most of each move (a list of every mistake, a
+confusion grid). Shown again, a kept screen takes from the view memory what another
+screen changed meanwhile (``sync_with_memory``); ``forget_kept_screens`` lets them go
+when another run is inspected.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Mapping
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
@@ -32,6 +38,32 @@ from ..styled_at_mount import StyledAtMount
 
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
+
+
+def _kept_name(key: str, data: InspectionData) -> str:
+    # the installed screens hold their data, so its id names it uniquely while they live
+    return f"inspect-{key}-{id(data)}"
+
+
+def kept_screen(app: App, key: str, data: InspectionData, *, renderer: str | None = None) -> InspectScreen:
+    """The inspection screen ``key`` of ``data``, built and installed on first use. One that is
+    already on the screen stack (lower down) is not pushed twice: a new one is made."""
+    make = InspectScreen.SCREENS[key]
+    name = _kept_name(key, data)
+    if not app.is_screen_installed(name):
+        app.install_screen(make(data, renderer=renderer), name)
+    screen = app.get_screen(name)
+    if screen in app.screen_stack:
+        return make(data, renderer=renderer)
+    return screen
+
+
+def forget_kept_screens(app: App, data: InspectionData) -> None:
+    """Uninstall the kept screens of ``data`` (another run is inspected now)."""
+    for key in InspectScreen.SCREENS:
+        name = _kept_name(key, data)
+        if app.is_screen_installed(name) and app.get_screen(name) not in app.screen_stack:
+            app.uninstall_screen(name)
 
 
 class InspectScreen(StyledAtMount, Screen):
@@ -88,6 +120,20 @@ class InspectScreen(StyledAtMount, Screen):
         if getattr(self, "_mounted", False):
             self._apply_size(event.size.width, event.size.height)
 
+    def on_screen_resume(self) -> None:
+        # A kept screen shown again: the renderer chosen on another screen, and what else the
+        # view memory says now.
+        if not getattr(self, "_mounted", False):
+            return
+        renderer = self.data.view.get("renderer")
+        if renderer is not None and renderer != self.fixed_renderer:
+            self.fixed_renderer = renderer
+            self._apply_size(self.app.size.width, self.app.size.height)
+        self.sync_with_memory()
+
+    def sync_with_memory(self) -> None:
+        """Subclasses: take up what another screen changed in this one's memory."""
+
     def _apply_size(self, width: int, height: int) -> None:
         self.set_class(width >= WIDE_FROM, "-wide")
         self._tall = width >= WIDE_FROM and height >= TALL_FROM
@@ -135,7 +181,10 @@ class InspectScreen(StyledAtMount, Screen):
             self.app.pop_screen()
             return
         renderer = self.data.view.get("renderer")
-        self.app.switch_screen(self.SCREENS[key](self.data, renderer=renderer, **kwargs))
+        if kwargs:
+            self.app.switch_screen(self.SCREENS[key](self.data, renderer=renderer, **kwargs))
+        else:
+            self.app.switch_screen(kept_screen(self.app, key, self.data, renderer=renderer))
 
 
 class InspectKeysScreen(StyledAtMount, ModalScreen[None]):

@@ -220,6 +220,15 @@ class MistakesScreen(InspectScreen):
         if 0 <= row < len(self.rows):
             self._select(int(self.rows[row]))
 
+    def sync_with_memory(self) -> None:
+        # A list opened on a confusion cell (another MistakesScreen) left its filters here.
+        memory = self.memory()
+        wanted = {"show": memory.get("show", self.show), "order": memory.get("order", self.order),
+                  "true": memory.get("true"), "predicted": memory.get("predicted")}
+        if any(getattr(self, key) != value for key, value in wanted.items()):
+            self.selected = memory.get("image")
+            self._set(**wanted)
+
     # ---------------------------------------------------------------- actions
     def _set(self, **changes) -> None:
         for key, value in changes.items():
