@@ -228,8 +228,24 @@ async def test_one_runs_charts(store):
         await pilot.press("v")
         await settle(pilot)
         assert isinstance(app.screen, RunChartsScreen)
-        acc = app.screen.query_one("#run-charts-acc", MetricChart)
+        charts = app.screen
+        acc = charts.query_one("#run-charts-acc", MetricChart)
         assert acc.epochs == [1, 2, 3] and len(acc.val) == 3
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunsScreen)
+        # Kept: shown again without reading the run again while its folder is unchanged...
+        read = charts.run
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen is charts and charts.run is read
+        await pilot.press("escape")
+        await settle(pilot)
+        # ...and read again once something in it was written (here, a new name).
+        store.rename(charts.path, "renamed meanwhile")
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen is charts and charts.run is not read
+        assert "renamed meanwhile" in str(charts.query_one("#run-charts-summary").render())
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
 

@@ -680,8 +680,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
         """A trial's run: its charts, its inspection, or its settings in the setup form."""
         path = self.run_store.root / run_id
         if action == "charts":
-            from .screens.runs.compare import RunChartsScreen
-            self.push_screen(RunChartsScreen(self.run_store, path))
+            from .screens.runs.compare import show_run_charts
+            show_run_charts(self, self.run_store, path)
             return
         from .screens.runs.table import RunAction
         self.post_message(RunAction(action, path, self.run_store))

@@ -8,12 +8,15 @@ files per run) and can be pushed over any screen; escape goes back.
 from __future__ import annotations
 
 import math
+import os
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
@@ -29,6 +32,7 @@ from ...widgets.charts import MetricChart, change_position
 from ...widgets.footer import Footer
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
+from ..in_view import is_in_view
 from ..styled_at_mount import StyledAtMount
 
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import; the help lists this screen long before it opens
@@ -76,6 +80,37 @@ class LoadedRun:
 
 
 FOLLOW_EVERY = 2.0   # seconds between re-reads of a live run's folder
+KEPT_CHARTS = 4      # one run's charts screens kept, the most recently opened
+_kept_charts: WeakKeyDictionary[App, OrderedDict[str, None]] = WeakKeyDictionary()
+
+
+def folder_state(path: Path) -> tuple:
+    """What changes when anything in a run's folder is written (every write replaces a file)."""
+    try:
+        return tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                            for entry in os.scandir(path) if entry.is_file()))
+    except OSError:
+        return ()
+
+
+def show_run_charts(app: App, store: RunStore, path: Path) -> None:
+    """Push the charts of the run at ``path``. The screen is kept (installed) for the last
+    ``KEPT_CHARTS`` runs opened: building it again (its charts, the run read from disk) was
+    most of each opening; shown again, it reads the run again only if its folder changed."""
+    name = f"run-charts-{Path(path).resolve()}"
+    kept = _kept_charts.setdefault(app, OrderedDict())
+    if not app.is_screen_installed(name):
+        app.install_screen(RunChartsScreen(store, path), name)
+    kept.pop(name, None)
+    kept[name] = None
+    while len(kept) > KEPT_CHARTS:
+        oldest = next(iter(kept))
+        if app.get_screen(oldest) in app.screen_stack:
+            break
+        del kept[oldest]
+        app.uninstall_screen(oldest)
+    screen = app.get_screen(name)
+    app.push_screen(RunChartsScreen(store, path) if screen in app.screen_stack else screen)
 
 
 def load_run(store: RunStore, path: Path) -> LoadedRun:
@@ -272,6 +307,7 @@ class RunChartsScreen(StyledAtMount, Screen):
         self.store = store
         self.path = Path(path)
         self.run: LoadedRun | None = None
+        self._shown_state: tuple | None = None   # folder_state of what is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -288,11 +324,17 @@ class RunChartsScreen(StyledAtMount, Screen):
         # followed: its folder is re-read until it ends (no second writer: reading only)
         self.set_interval(FOLLOW_EVERY, self._follow)
 
+    def on_screen_resume(self) -> None:
+        # a kept screen shown again: read the run again if anything in its folder changed
+        if self.run is not None and folder_state(self.path) != self._shown_state:
+            self._show()
+
     def _follow(self) -> None:
-        if self.run is not None and self.run.info.status.live:
+        if self.run is not None and self.run.info.status.live and is_in_view(self):
             self._show()
 
     def _show(self) -> None:
+        self._shown_state = folder_state(self.path)
         run = self.run = load_run(self.store, self.path)
         self.sub_title = f"run {run.name}" + (" (live: following)" if run.info.status.live else "")
         history = run.history

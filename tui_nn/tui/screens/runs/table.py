@@ -547,11 +547,11 @@ class RunsScreen(StyledAtMount, Screen):
         self._update_count()
 
     def action_charts(self) -> None:
-        from .compare import RunChartsScreen
+        from .compare import show_run_charts
 
         info = self._needs_run()
         if info is not None:
-            self.app.push_screen(RunChartsScreen(self.store, info.path))
+            show_run_charts(self.app, self.store, info.path)
 
     def action_compare(self) -> None:
         from .compare import CompareScreen
