@@ -678,7 +678,7 @@ async def test_a_screen_shown_again_is_restyled_only_if_the_apps_styles_changed_
     """Textual restyles a screen's whole tree each time it is pushed. The first time, it had
     just been styled widget by widget as it mounted; later, only the app's own state (its
     classes, pseudo-classes, theme) can have changed while it was covered
-    (``StyledAtMount``). Help is kept between openings: shown again as it was, it is not
+    (``DashboardScreen``). Help is kept between openings: shown again as it was, it is not
     restyled; shown after the terminal crossed a size class, it is, once."""
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -962,3 +962,36 @@ async def test_full_collections_wait_for_a_quiet_moment_and_python_gets_them_bac
         assert collector.check() and gc.get_stats()[2]["collections"] == full + 1
         assert not collector.due()
     assert gc.get_threshold() == thresholds
+
+
+async def test_the_run_under_a_question_is_not_redrawn_until_the_question_is_answered():
+    """A dialog dims the training screen under it; each redraw there made Textual blend the
+    whole screen into the dialog's background again. The screen waits, the run goes on, and
+    answering the question shows where it is."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: screen.view.batch > 0, what="batches to report progress")
+        try:
+            await pilot.press("b")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            await pilot.pause(0.3)
+            table = screen.query_one("#history", DataTable)
+            frames: list = []
+            display = app._display
+            app._display = lambda shown, renderable: (frames.append(shown), display(shown, renderable))[1]
+            shown_rows = table.row_count
+            await pilot.pause(1.0)
+            del app._display
+            epochs = len(screen.rows)
+            assert epochs > shown_rows and table.row_count == shown_rows
+            assert len(frames) <= 1, frames
+            await pilot.press("n")
+            await wait_until(pilot, lambda: app.screen is screen, what="the training screen")
+            await pilot.pause()
+            assert table.row_count >= epochs and screen.view.state == "running"
+        finally:   # a live run left behind would keep the test process waiting for it
+            if app.screen is not screen:
+                await pilot.press("n")
+            await pilot.press("s")
+            await wait_ended(pilot, screen)

@@ -32,7 +32,7 @@ from .key_order import KeysInOrder
 from .screens.help import HelpScreen
 from .screens.in_view import screens_seen_through
 from .screens.setup import SetupScreen
-from .screens.styled_at_mount import StyledAtMount, app_style_state
+from .screens.dashboard_screen import DashboardScreen, app_style_state
 from .settings import Settings, speed_key
 from .styles import NARROW_BELOW, SHORT_BELOW, css_path, stylesheets
 from .styles.theme_rules import ThemeRulesStylesheet
@@ -232,7 +232,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
         self._restyle_nodes(list(node.walk_children(with_self=True)), animate)
         if isinstance(node, Screen):
             node._css_update_count = self._css_update_count
-            if isinstance(node, StyledAtMount) and node.styled_for is not None:
+            if isinstance(node, DashboardScreen) and node.styled_for is not None:
                 node.styled_for = app_style_state(self)
 
     def _restyle_nodes(self, nodes: list, animate: bool) -> None:
@@ -265,8 +265,8 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def _restyle_if_stale(self, screen: Screen) -> None:
         """A screen shown again after the app's styles changed while it was covered (a theme
         switch, the terminal resized past a size class) gets its styles now; one shown again
-        with nothing changed is not restyled (``screens/styled_at_mount.py``)."""
-        if isinstance(screen, StyledAtMount) and screen.styles_are_stale() and screen.is_mounted:
+        with nothing changed is not restyled (``screens/dashboard_screen.py``)."""
+        if isinstance(screen, DashboardScreen) and screen.styles_are_stale() and screen.is_mounted:
             self._restyle(screen, animate=False)
 
     def on_resize(self, event: events.Resize) -> None:

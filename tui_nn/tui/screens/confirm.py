@@ -13,10 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ..styles import css_path
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 
-class ConfirmScreen(StyledAtMount, ModalScreen[bool]):
+class ConfirmScreen(DashboardScreen, ModalScreen[bool]):
     """Dismisses with True for yes, False for no."""
 
     CSS_PATH = css_path("confirm.tcss")

@@ -22,7 +22,7 @@ from textual.widgets import Button, ProgressBar, Static
 from ...datasets import DOWNLOADABLE, DownloadCancelled, DownloadError, dataset_status, download_dataset
 from ...datasets.cache import human_bytes
 from ..styles import css_path
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 
 class DownloadProgress(Message):
@@ -40,7 +40,7 @@ class DownloadEnded(Message):
         self.ok, self.error, self.cancelled = ok, error, cancelled
 
 
-class DownloadScreen(StyledAtMount, ModalScreen[bool]):
+class DownloadScreen(DashboardScreen, ModalScreen[bool]):
     CSS_PATH = css_path("download.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="download-cancel"),

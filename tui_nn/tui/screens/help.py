@@ -24,12 +24,12 @@ from ..keys import key_lines, key_names, own_bindings
 from . import help_screens_of
 from ..styles import css_path
 from ..widgets.too_small import TooSmall
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 KEY_WIDTH = 12   # the keys column; longer keys push their text on
 
 
-class HelpScreen(StyledAtMount, ModalScreen[None]):
+class HelpScreen(DashboardScreen, ModalScreen[None]):
     """``HelpScreen(current)``: ``current`` is the screen help was opened from (its keys
     are listed first); without it, the screens are listed in the registry's order."""
 

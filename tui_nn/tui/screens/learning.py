@@ -35,14 +35,14 @@ from ...training.curves import downsample, ema_smooth, steps_in_epochs
 from ..styles import css_path
 from ..widgets.charts import SERIES_COLOURS
 from ..widgets.footer import Footer
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 FOLLOW_EVERY = 2.0     # seconds between re-reads of a live run's folder
 SMOOTHING = 0.9        # the EMA's beta when smoothing is on
 SHADES = " .:-=+*#%@"  # heatmap: the share of a bin, from none to the most of any bin
 
 
-class LearningScreen(StyledAtMount, Screen):
+class LearningScreen(DashboardScreen, Screen):
     """``LearningScreen(path)``: the per-step loss and layer health of the run at ``path``."""
 
     CSS_PATH = css_path("learning.tcss")

@@ -41,7 +41,7 @@ from ..widgets.footer import Footer
 from ..widgets.form import BatchSizeValidator, FieldRow, FormInput, FormSelect, ParserValidator
 from ..widgets.static_text import show_text
 from ..widgets.too_small import TooSmall
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 if TYPE_CHECKING:
     from ...datasets.dataset import Dataset
@@ -191,7 +191,7 @@ def rows_in_first_frame(items: Iterator, width: int, height: int) -> list:
     return first
 
 
-class SetupScreen(StyledAtMount, Screen):
+class SetupScreen(DashboardScreen, Screen):
     """Hyperparameters in, a started run out (``app.start_training``)."""
 
     CSS_PATH = css_path("setup.tcss")

@@ -31,8 +31,7 @@ from ..widgets.charts import MetricChart, change_position
 from ..widgets.footer import Footer
 from ..widgets.status import RunView, StatusPanel
 from ..widgets.too_small import TooSmall
-from .in_view import is_in_view
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
 
@@ -42,7 +41,7 @@ TABLE_COLUMNS = (("epoch", "\nep"), ("val_acc", "val\nacc"), ("val_loss", "val\n
                  ("train_acc", "train\nacc"), ("train_loss", "train\nloss"), ("seconds", "\ns"))
 
 
-class TrainingScreen(StyledAtMount, Screen):
+class TrainingScreen(DashboardScreen, Screen):
     """Shows one run; the app owns its trainer and worker."""
 
     CSS_PATH = css_path("training.tcss")
@@ -295,8 +294,12 @@ class TrainingScreen(StyledAtMount, Screen):
         view = self.view
         if not (self._dirty or view.state.live):
             return
-        if not is_in_view(self):
-            return   # covered by another screen (runs, inspection, help): drawn again on resume
+        if self.app.screen is not self:
+            # Covered (runs, inspection, help), or under a dialog that dims it (stop? quit?
+            # tune): drawn again on resume. Under a dialog, each redraw made Textual blend the
+            # whole screen into the dialog's background again, through Rich: the app was busy
+            # most of the time the question was up.
+            return
         self._dirty = False
         self.query_one("#status", StatusPanel).show(view)
         if view.state.ended:

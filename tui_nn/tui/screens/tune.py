@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from ...training.config import ConfigError, TrainConfig
 from ...training.fields import FIELDS
 from ..styles import css_path
-from .styled_at_mount import StyledAtMount
+from .dashboard_screen import DashboardScreen
 
 
 def tune_fields(config: TrainConfig) -> list[str]:
@@ -27,7 +27,7 @@ def tune_fields(config: TrainConfig) -> list[str]:
     return ["lr", *optimizer.get(config.optimizer, []), "l2", "dropout"]
 
 
-class TuneScreen(StyledAtMount, ModalScreen[dict | None]):
+class TuneScreen(DashboardScreen, ModalScreen[dict | None]):
     CSS_PATH = css_path("tune.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="tune-cancel")]
 

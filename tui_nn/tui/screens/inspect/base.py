@@ -34,7 +34,7 @@ from ...widgets.digit_grid import best_renderer, has_colour, next_renderer
 from ...widgets.footer import Footer
 from ...widgets.inspect_parts import InspectNav
 from ...widgets.too_small import TooSmall
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
@@ -66,7 +66,7 @@ def forget_kept_screens(app: App, data: InspectionData) -> None:
             app.uninstall_screen(name)
 
 
-class InspectScreen(StyledAtMount, Screen):
+class InspectScreen(DashboardScreen, Screen):
     """Base of the inspection screens. Subclasses set ``SCREEN_KEY`` and compose their
     body between ``compose_top()`` and the Footer.
 
@@ -187,7 +187,7 @@ class InspectScreen(StyledAtMount, Screen):
             self.app.switch_screen(kept_screen(self.app, key, self.data, renderer=renderer))
 
 
-class InspectKeysScreen(StyledAtMount, ModalScreen[None]):
+class InspectKeysScreen(DashboardScreen, ModalScreen[None]):
     """Every key of one kind of inspection screen, read from its bindings."""
 
     CSS_PATH = css_path("inspect.tcss")

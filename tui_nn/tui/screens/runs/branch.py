@@ -20,7 +20,7 @@ from ....training.fields import FIELDS
 from ....training.live import config_at, parse_branch_changes
 from ...styles import css_path
 from ..tune import tune_fields
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 
 def default_epoch(epochs: list[int], best_epoch: int | None) -> int:
@@ -33,7 +33,7 @@ def default_epoch(epochs: list[int], best_epoch: int | None) -> int:
     return epochs[-1]
 
 
-class BranchRunScreen(StyledAtMount, ModalScreen[dict | None]):
+class BranchRunScreen(DashboardScreen, ModalScreen[dict | None]):
     CSS_PATH = css_path("tune.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="branch-cancel")]
 

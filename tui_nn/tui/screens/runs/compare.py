@@ -33,7 +33,7 @@ from ...widgets.footer import Footer
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
 from ..in_view import is_in_view
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import; the help lists this screen long before it opens
     import pandas as pd
@@ -177,7 +177,7 @@ def differing_first(rows: list[tuple[str, list[str], bool]]) -> list[tuple[str, 
     return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
 
 
-class CompareScreen(StyledAtMount, Screen):
+class CompareScreen(DashboardScreen, Screen):
     """``CompareScreen(store, paths)``: two or more runs overlaid and side by side."""
 
     CSS_PATH = css_path("runs.tcss")
@@ -289,7 +289,7 @@ class CompareScreen(StyledAtMount, Screen):
             self.set_class(self.layout_mode == mode, f"-{mode}")
 
 
-class RunChartsScreen(StyledAtMount, Screen):
+class RunChartsScreen(DashboardScreen, Screen):
     """``RunChartsScreen(store, path)``: one run's loss and accuracy per epoch, training
     and validation, from its history.csv."""
 

@@ -21,12 +21,12 @@ from ....runs.export import export_csv
 from ....runs.store import RunStore, RunStoreError
 from ...styles import css_path
 from ..confirm import ConfirmScreen
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 DEFAULT_EXPORT = "runs-export.csv"
 
 
-class RunActionsMenu(StyledAtMount, ModalScreen[str | None]):
+class RunActionsMenu(DashboardScreen, ModalScreen[str | None]):
     """Every action on one run (and on the marked runs), with its key; Enter picks one.
     Dismisses with the action's name, or None."""
 
@@ -75,7 +75,7 @@ def _not_blank(value: str) -> bool:
     return bool(value.strip())
 
 
-class RenameRunScreen(StyledAtMount, ModalScreen[str | None]):
+class RenameRunScreen(DashboardScreen, ModalScreen[str | None]):
     """Asks for a run's new name (not empty). Dismisses with the name, or None.
     Subclasses ask for other one-line values by changing the class attributes."""
 
@@ -169,7 +169,7 @@ def export_error(exc: BaseException, out: Path) -> str:
     return f"Could not export: {exc}"
 
 
-class ExportRunsScreen(StyledAtMount, ModalScreen[str | None]):
+class ExportRunsScreen(DashboardScreen, ModalScreen[str | None]):
     """Asks for a CSV path (default runs-export.csv in the current directory), writes the
     runs there with ``runs.export.export_csv`` in a thread, and says what happened: the rows
     written or the error. Dismisses with the report (None if cancelled before writing)."""

@@ -45,7 +45,7 @@ from ...widgets.footer import Footer
 from ...widgets.run_charts import MAX_RUNS
 from ...widgets.static_text import show_text
 from ...widgets.too_small import TooSmall
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 from .dialogs import ConfirmDeleteScreen, ExportRunsScreen, RenameRunScreen, RunActionsMenu
 from .table_model import (COLUMN_KEYS, COLUMNS, HEADERS, STATUS_STYLE, Listing, cannot, cell_texts,
                           count_text, cut,
@@ -128,7 +128,7 @@ class FilterInput(Input):
         self.screen.focus_table()
 
 
-class RunsScreen(StyledAtMount, Screen):
+class RunsScreen(DashboardScreen, Screen):
     """Every run of ``store`` in a sortable, filterable table; see the module docstring.
     What it shows and how it sorts and filters is ``table_model.py``."""
 

@@ -25,7 +25,7 @@ from ....training.config import TrainConfig
 from ....training.fields import FIELDS
 from ...styles import css_path
 from ...widgets.footer import Footer
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 # The fields a sweep usually searches, each with a range worth starting from, and whether
 # it is searched by default. Any other field can be swept from the CLI.
@@ -83,7 +83,7 @@ class SpaceRow(Horizontal):
         self.query_one(".space-reason", Static).update(reason)
 
 
-class SweepSetupScreen(StyledAtMount, Screen):
+class SweepSetupScreen(DashboardScreen, Screen):
     """Choose what to search; Start (ctrl+r) creates the sweep and shows it live."""
 
     CSS_PATH = css_path("sweep.tcss")

@@ -26,7 +26,7 @@ from ...widgets.charts import epoch_ticks
 from ...widgets.footer import Footer
 from ...widgets.run_charts import run_colour, run_marker
 from .trials_model import RUNNING, TrialsModel, format_param
-from ..styled_at_mount import StyledAtMount
+from ..dashboard_screen import DashboardScreen
 
 REDRAW_INTERVAL = 0.25
 VIEWS = ("curves", "best", "params")
@@ -36,7 +36,7 @@ METRIC_LABEL = {"val_acc": "val acc", "val_loss": "val loss"}
 STATE_MARK = {"complete": "done", "pruned": "pruned", "failed": "failed", RUNNING: "running"}
 
 
-class SweepScreen(StyledAtMount, Screen):
+class SweepScreen(DashboardScreen, Screen):
     """Shows one sweep; the app owns it and its worker."""
 
     CSS_PATH = css_path("sweep.tcss")
