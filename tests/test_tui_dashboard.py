@@ -995,3 +995,30 @@ async def test_the_run_under_a_question_is_not_redrawn_until_the_question_is_ans
                 await pilot.press("n")
             await pilot.press("s")
             await wait_ended(pilot, screen)
+
+
+async def test_fast_epochs_are_drawn_at_most_once_a_second_and_all_of_them_in_the_end():
+    """A small model on the sample ends about five epochs a second: the table and the charts
+    are drawn at most once a second while it runs (they were drawn at every redraw, most of
+    the app's time), and every epoch is there once the run has ended."""
+    app = ScratchnetApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_run(pilot, **LONG_RUN)
+        await wait_until(pilot, lambda: len(screen.rows) >= 2, what="two epochs")
+        chart = screen.query_one("#loss-chart", MetricChart)
+        draws: list[int] = []
+        set_data = chart.set_data
+        chart.set_data = lambda epochs, train, val: (draws.append(len(epochs)), set_data(epochs, train, val))[1]
+        try:
+            first = len(screen.rows)
+            await pilot.pause(2.2)
+            assert len(screen.rows) - first >= 4, "the run was too slow to test this"
+            assert 1 <= len(draws) <= 3, draws
+            assert draws == sorted(draws) and draws[-1] > first    # each draw has the epochs so far
+        finally:
+            await pilot.press("s")
+            await wait_ended(pilot, screen)
+        del chart.set_data
+        await pilot.pause()
+        assert screen.query_one("#history", DataTable).row_count == len(screen.rows)
+        assert chart.epochs == [row["epoch"] for row in screen.rows]

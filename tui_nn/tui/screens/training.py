@@ -9,6 +9,7 @@ cannot flood the UI.
 
 from __future__ import annotations
 
+import math
 import time
 
 from textual import on
@@ -34,6 +35,10 @@ from ..widgets.too_small import TooSmall
 from .dashboard_screen import DashboardScreen
 
 REDRAW_INTERVAL = 0.25   # seconds between redraws while a run is live
+# Seconds between two redraws of the epoch table and the charts while a run is live: epochs
+# that end faster than that (a small model on the sample: 5 a second) had both drawn again at
+# every redraw, 70 ms a time, most of the app's time. A slower epoch is drawn when it ends.
+EPOCHS_DRAWN_EVERY = 1.0
 
 # Per-epoch table: the figures of the CLI's --json lines, validation first. Two-line headers
 # keep each column as narrow as its values, so all six fit beside the status panel at 80 columns.
@@ -89,6 +94,7 @@ class TrainingScreen(DashboardScreen, Screen):
         self._running_text = ""
         self._title_parts = [config.dataset]
         self._bar_shown: tuple[int, int] | None = None   # (total, progress) on the bar
+        self._epochs_drawn_at = -math.inf   # when the table and charts were last drawn
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -100,7 +106,9 @@ class TrainingScreen(DashboardScreen, Screen):
         with Horizontal(id="lower"):
             with Vertical(id="status-box", classes="panel"):
                 yield StatusPanel(id="status", redact_timings=self.redact_timings)
-                yield ProgressBar(total=None, show_eta=False, id="epoch-progress")
+                # Never without a total: Textual animates a bar without one, 15 frames a
+                # second, covered or not (under a dialog, each frame repainted the dialog too).
+                yield ProgressBar(total=1, show_eta=False, id="epoch-progress")
                 yield Static("", id="running", markup=False)
             with Vertical(id="results"):
                 with VerticalScroll(id="notice-box"):
@@ -143,11 +151,13 @@ class TrainingScreen(DashboardScreen, Screen):
         self.toggle_class("-charts-view")
         self._charts_dirty = True
         self._dirty = True
+        self._epochs_drawn_at = -math.inf   # a key asked for them: now
         self.redraw()
 
     def on_screen_resume(self) -> None:
         # Nothing was drawn while another screen covered this one (redraw): catch up at once.
         self._dirty = True
+        self._epochs_drawn_at = -math.inf
         self.redraw()
 
     # ---------------------------------------------------------- trainer events
@@ -285,6 +295,7 @@ class TrainingScreen(DashboardScreen, Screen):
 
     def _after_state_change(self) -> None:
         self._dirty = True
+        self._epochs_drawn_at = -math.inf
         self.app.refresh_bindings()
         self.redraw()
 
@@ -313,6 +324,12 @@ class TrainingScreen(DashboardScreen, Screen):
                                    f"acc {percent(view.running_acc)}")
             else:
                 self._show_running(f"epoch {view.epoch + 1}: starting")
+        if not (self._charts_dirty or len(self.rows) > self._rows_shown):
+            return
+        now = time.monotonic()
+        if view.state.live and now - self._epochs_drawn_at < EPOCHS_DRAWN_EVERY:
+            return   # drawn less than a second ago: the epochs since wait for the next redraw
+        self._epochs_drawn_at = now
         self._update_table()
         if self._charts_dirty:
             self._charts_dirty = False
