@@ -904,36 +904,40 @@ async def test_focus_shows_without_colour(monkeypatch):
         assert "reverse" not in str(field.styles.text_style)       # only the focused field
 
 
-async def test_nothing_is_drawn_while_help_covers_a_training_run():
-    """Help is opaque: the training screen under it neither redraws nor makes the terminal
-    repaint (Textual's own list of background screens held it, and every redraw under help
-    repainted the whole terminal, 10 times a second). Closing help shows the epochs that
-    ended meanwhile."""
+@pytest.mark.parametrize("open_key, shown, close_key", [("f1", HelpScreen, "escape"), ("b", ConfirmScreen, "n")],
+                         ids=["help", "the stop question"])
+async def test_nothing_is_drawn_while_a_screen_covers_a_training_run(open_key, shown, close_key):
+    """Help is opaque: Textual's own list of background screens held the training screen
+    under it, and every redraw there repainted the whole terminal, 10 times a second (14
+    frames a second). The stop question dims the run: each repaint under it made the dialog
+    blend the whole screen into its background again, and a screen once repainted that way
+    marked itself to be repainted again after every message (13 a second). Neither draws now;
+    the run goes on, and closing the screen shows the epochs that ended meanwhile."""
     app = ScratchnetApp()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_run(pilot, **LONG_RUN)
         await wait_until(pilot, lambda: screen.view.batch > 0, what="batches to report progress")
         try:
-            await pilot.press("f1")
-            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            await pilot.press(open_key)
+            await wait_until(pilot, lambda: isinstance(app.screen, shown), what=shown.__name__)
             await pilot.pause(0.3)
             table = screen.query_one("#history", DataTable)
             frames: list = []
             display = app._display
-            app._display = lambda shown, renderable: (frames.append(shown), display(shown, renderable))[1]
+            app._display = lambda drawn, renderable: (frames.append(drawn), display(drawn, renderable))[1]
             shown_rows = table.row_count
             await pilot.pause(1.0)
             del app._display
             epochs = len(screen.rows)
             assert epochs > shown_rows and table.row_count == shown_rows   # the run went on, unseen
             assert len(frames) <= 1, frames
-            await pilot.press("escape")
+            await pilot.press(close_key)
             await wait_until(pilot, lambda: app.screen is screen, what="the training screen")
             await pilot.pause()
-            assert table.row_count >= epochs
+            assert table.row_count >= epochs and screen.view.state == "running"
         finally:   # a live run left behind would keep the test process waiting for it
             if app.screen is not screen:
-                await pilot.press("escape")
+                await pilot.press(close_key)
             await pilot.press("s")
             await wait_ended(pilot, screen)
 
@@ -962,39 +966,6 @@ async def test_full_collections_wait_for_a_quiet_moment_and_python_gets_them_bac
         assert collector.check() and gc.get_stats()[2]["collections"] == full + 1
         assert not collector.due()
     assert gc.get_threshold() == thresholds
-
-
-async def test_the_run_under_a_question_is_not_redrawn_until_the_question_is_answered():
-    """A dialog dims the training screen under it; each redraw there made Textual blend the
-    whole screen into the dialog's background again. The screen waits, the run goes on, and
-    answering the question shows where it is."""
-    app = ScratchnetApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await start_run(pilot, **LONG_RUN)
-        await wait_until(pilot, lambda: screen.view.batch > 0, what="batches to report progress")
-        try:
-            await pilot.press("b")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
-            await pilot.pause(0.3)
-            table = screen.query_one("#history", DataTable)
-            frames: list = []
-            display = app._display
-            app._display = lambda shown, renderable: (frames.append(shown), display(shown, renderable))[1]
-            shown_rows = table.row_count
-            await pilot.pause(1.0)
-            del app._display
-            epochs = len(screen.rows)
-            assert epochs > shown_rows and table.row_count == shown_rows
-            assert len(frames) <= 1, frames
-            await pilot.press("n")
-            await wait_until(pilot, lambda: app.screen is screen, what="the training screen")
-            await pilot.pause()
-            assert table.row_count >= epochs and screen.view.state == "running"
-        finally:   # a live run left behind would keep the test process waiting for it
-            if app.screen is not screen:
-                await pilot.press("n")
-            await pilot.press("s")
-            await wait_ended(pilot, screen)
 
 
 async def test_fast_epochs_are_drawn_at_most_once_a_second_and_all_of_them_in_the_end():
