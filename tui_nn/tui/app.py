@@ -29,10 +29,10 @@ from ..locations import runs_dir as default_runs_dir
 from .commands import screen_commands
 from .idle_collection import CHECK_EVERY, IdleCollector
 from .key_order import KeysInOrder
+from .screens.dashboard_screen import DashboardScreen, app_style_state
 from .screens.help import HelpScreen
 from .screens.in_view import screens_seen_through
 from .screens.setup import SetupScreen
-from .screens.dashboard_screen import DashboardScreen, app_style_state
 from .settings import Settings, speed_key
 from .styles import NARROW_BELOW, SHORT_BELOW, css_path, stylesheets
 from .styles.theme_rules import ThemeRulesStylesheet
