@@ -32,6 +32,7 @@ from .key_order import KeysInOrder
 from .screens.dashboard_screen import DashboardScreen, app_style_state
 from .screens.help import HelpScreen
 from .screens.in_view import screens_seen_through
+from .screens.kept import kept
 from .screens.setup import SetupScreen
 from .settings import Settings, speed_key
 from .styles import NARROW_BELOW, SHORT_BELOW, css_path, stylesheets
@@ -699,9 +700,7 @@ class ScratchnetApp(KeysInOrder, App[None]):
     def _push_kept(self, name: str, make: Callable[[], Screen]) -> None:
         """Push the screen installed as ``name``, made by ``make()`` on its first opening: an
         installed screen stays composed when it is closed."""
-        if not self.is_screen_installed(name):
-            self.install_screen(make(), name)
-        self.push_screen(name)
+        self.push_screen(kept(self, name, make))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -35,6 +35,7 @@ from ...widgets.footer import Footer
 from ...widgets.inspect_parts import InspectNav
 from ...widgets.too_small import TooSmall
 from ..dashboard_screen import DashboardScreen
+from ..kept import kept, kept_or_new
 
 WIDE_FROM = 110     # columns: from here the screens use their wide layout (class -wide)
 TALL_FROM = 36      # rows: from here a full-height ASCII image fits beside its chrome
@@ -49,13 +50,7 @@ def kept_screen(app: App, key: str, data: InspectionData, *, renderer: str | Non
     """The inspection screen ``key`` of ``data``, built and installed on first use. One that is
     already on the screen stack (lower down) is not pushed twice: a new one is made."""
     make = InspectScreen.SCREENS[key]
-    name = _kept_name(key, data)
-    if not app.is_screen_installed(name):
-        app.install_screen(make(data, renderer=renderer), name)
-    screen = app.get_screen(name)
-    if screen in app.screen_stack:
-        return make(data, renderer=renderer)
-    return screen
+    return kept_or_new(app, _kept_name(key, data), lambda: make(data, renderer=renderer))
 
 
 def forget_kept_screens(app: App, data: InspectionData) -> None:
@@ -168,9 +163,7 @@ class InspectScreen(DashboardScreen, Screen):
         # Kept (installed) once per kind of screen, as its text depends on the kind alone:
         # composing it again was most of each opening.
         name = f"inspect-keys-{type(self).__module__}.{type(self).__qualname__}"
-        if not self.app.is_screen_installed(name):
-            self.app.install_screen(InspectKeysScreen(type(self)), name)
-        self.app.push_screen(name)
+        self.app.push_screen(kept(self.app, name, lambda: InspectKeysScreen(type(self))))
 
     def action_jump(self, key: str, **kwargs) -> None:
         if key == self.SCREEN_KEY and not kwargs:

@@ -32,8 +32,9 @@ from ...widgets.charts import MetricChart, change_position
 from ...widgets.footer import Footer
 from ...widgets.run_charts import OverlayChart, RunLegend, Series, rgb_hex, run_colour, run_label
 from ...widgets.too_small import TooSmall
-from ..in_view import is_in_view
 from ..dashboard_screen import DashboardScreen
+from ..in_view import is_in_view
+from ..kept import kept_or_new
 
 if TYPE_CHECKING:   # pandas costs 0.2-0.5 s to import; the help lists this screen long before it opens
     import pandas as pd
@@ -98,19 +99,17 @@ def show_run_charts(app: App, store: RunStore, path: Path) -> None:
     ``KEPT_CHARTS`` runs opened: building it again (its charts, the run read from disk) was
     most of each opening; shown again, it reads the run again only if its folder changed."""
     name = f"run-charts-{Path(path).resolve()}"
-    kept = _kept_charts.setdefault(app, OrderedDict())
-    if not app.is_screen_installed(name):
-        app.install_screen(RunChartsScreen(store, path), name)
-    kept.pop(name, None)
-    kept[name] = None
-    while len(kept) > KEPT_CHARTS:
-        oldest = next(iter(kept))
+    screen = kept_or_new(app, name, lambda: RunChartsScreen(store, path))
+    recent = _kept_charts.setdefault(app, OrderedDict())
+    recent.pop(name, None)
+    recent[name] = None
+    while len(recent) > KEPT_CHARTS:
+        oldest = next(iter(recent))
         if app.get_screen(oldest) in app.screen_stack:
             break
-        del kept[oldest]
+        del recent[oldest]
         app.uninstall_screen(oldest)
-    screen = app.get_screen(name)
-    app.push_screen(RunChartsScreen(store, path) if screen in app.screen_stack else screen)
+    app.push_screen(screen)
 
 
 def load_run(store: RunStore, path: Path) -> LoadedRun:
